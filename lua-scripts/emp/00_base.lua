@@ -1,0 +1,101 @@
+#!lua name=emp
+--[[
+  emp — the emp-job-queue broker library (Redis >= 7 functions).
+
+  This file is one part of the library; the loader concatenates the parts listed in library.txt.
+  Contract (keys, ARGV, replies, events): docs/redis-functions.md. Matching rules: docs/matching.md.
+  KEYS[1] is always the namespace prefix 'emp:{<ns>}:'; every other key is derived from it.
+]]
+-- redis.call is not reachable while a library loads, only when its functions run.
+local function rcall(...)
+  return redis.call(...)
+end
+local LIB_VERSION = '__EMP_LIB_VERSION__'
+
+-- Reply status codes, mirrored by io.emp.core.store.BrokerError.
+local OK = 0
+local E_NOT_FOUND = -1
+local E_UNKNOWN_WORKER = -2
+local E_FENCED = -3
+local E_ILLEGAL_STATE = -4
+local E_INVALID = -5
+
+local CFG_DEFAULTS = {
+  lease_ms = 15000, retry_avoid_ms = 30000, poison_losses = 3,
+  retention_completed_ms = 86400000, retention_failed_ms = 604800000, events_maxlen = 100000,
+  backoff_base_ms = 1000, backoff_factor = 2, backoff_cap_ms = 300000, promote_batch = 100,
+  lookahead = 16, head_scan = 4, idem_ttl_ms = 86400000, worker_stale_ms = 30000,
+  max_payload_bytes = 1048576, wake_candidates = 8, sig_ttl_ms = 86400000,
+  worker_retention_ms = 604800000, max_attempts_default = 3
+}
+-- Only the library's own definitions run at load time (no library calls), so the names are listed.
+local CFG_NAMES = { 'backoff_base_ms', 'backoff_cap_ms', 'backoff_factor', 'events_maxlen', 'head_scan',
+  'idem_ttl_ms', 'lease_ms', 'lookahead', 'max_attempts_default', 'max_payload_bytes', 'poison_losses',
+  'promote_batch', 'retention_completed_ms', 'retention_failed_ms', 'retry_avoid_ms', 'sig_ttl_ms',
+  'wake_candidates', 'worker_retention_ms', 'worker_stale_ms' }
+
+local STATUSES = { 'queued', 'delayed', 'assigned', 'running', 'completed', 'failed', 'cancelled' }
+local TERMINAL = { completed = true, failed = true, cancelled = true }
+
+local function err(code, field, message)
+  return { code, field or '', message or '' }
+end
+
+-- Integers cross into Redis as '%.0f' strings: Lua's default number formatting is '%.14g' and would
+-- silently round scores and timestamps.
+local function fmt(n)
+  return string.format('%.0f', n)
+end
+
+local function now_ms()
+  local t = rcall('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+
+local function load_cfg(P)
+  local values = rcall('HMGET', P .. 'cfg', unpack(CFG_NAMES))
+  local cfg = {}
+  for i, name in ipairs(CFG_NAMES) do
+    cfg[name] = (values[i] and tonumber(values[i])) or CFG_DEFAULTS[name]
+  end
+  return cfg
+end
+
+local function job_key(P, id) return P .. 'job:' .. id end
+local function worker_key(P, wid) return P .. 'worker:' .. wid end
+local function sub_key(P, sig, cust) return P .. 'sig:' .. sig .. ':q:' .. cust end
+local function heads_key(P, sig) return P .. 'sig:' .. sig .. ':h' end
+
+-- Appends one event to the namespace stream; the stream id carries the event time.
+local function emit(P, cfg, etype, ...)
+  rcall('XADD', P .. 'events', 'MAXLEN', '~', fmt(cfg.events_maxlen), '*', 'type', etype, ...)
+end
+
+local function count(P, ...)
+  for _, name in ipairs({ ... }) do rcall('HINCRBY', P .. 'counters', name, 1) end
+end
+
+-- Moves a job between status indexes (score = time it entered the status).
+local function set_status_index(P, id, from, to, now)
+  if from and from ~= '' and from ~= to then rcall('ZREM', P .. 'idx:' .. from, id) end
+  rcall('ZADD', P .. 'idx:' .. to, fmt(now), id)
+end
+
+-- Converts an HGETALL reply into a table.
+local function to_map(flat)
+  local m = {}
+  for i = 1, #flat, 2 do m[flat[i]] = flat[i + 1] end
+  return m
+end
+
+local function split_csv(s)
+  local out = {}
+  if s and s ~= '' then
+    for part in string.gmatch(s, '[^,]+') do out[#out + 1] = part end
+  end
+  return out
+end
+
+local function valid_name(s, max)
+  return type(s) == 'string' and #s > 0 and #s <= max and string.find(s, '^[%w_%.:%-]+$') ~= nil
+end

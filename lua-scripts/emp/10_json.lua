@@ -1,0 +1,82 @@
+-- JSON helpers: safe decoding, structural checks, canonical encoding for signatures.
+
+local function is_null(v)
+  return v == nil or v == cjson.null
+end
+
+-- cjson decodes both [] and {} to an empty table; an empty table counts as either.
+local function is_array(t)
+  if type(t) ~= 'table' then return false end
+  local n = #t
+  if n == 0 then return next(t) == nil end
+  local k = 0
+  for _ in pairs(t) do k = k + 1 end
+  return k == n
+end
+
+local function is_object(t)
+  return type(t) == 'table' and (next(t) == nil or not is_array(t))
+end
+
+local function decode(s)
+  if type(s) ~= 'string' or s == '' then return nil end
+  local ok, v = pcall(cjson.decode, s)
+  if ok then return v end
+  return nil
+end
+
+local function is_int(v, lo, hi)
+  return type(v) == 'number' and v == math.floor(v) and v >= lo and v <= hi
+end
+
+local function string_list(v)
+  if not is_array(v) then return false end
+  for _, s in ipairs(v) do
+    if type(s) ~= 'string' or s == '' then return false end
+  end
+  return true
+end
+
+-- A requirement or capability value: string, boolean, finite number, or arrays/objects of those
+-- (bounded depth). JSON null is never a valid value.
+local function valid_value(v, depth)
+  local t = type(v)
+  if t == 'string' or t == 'boolean' then return true end
+  if t == 'number' then return v == v and v ~= math.huge and v ~= -math.huge end
+  if t == 'table' and depth < 5 then
+    for k, x in pairs(v) do
+      if type(k) ~= 'string' and type(k) ~= 'number' then return false end
+      if not valid_value(x, depth + 1) then return false end
+    end
+    return true
+  end
+  return false
+end
+
+-- Canonical JSON: sorted keys, integers without exponent. Two equal documents encode identically,
+-- whatever the key order of the submission.
+local canon
+canon = function(v)
+  local t = type(v)
+  if t == 'table' then
+    if #v > 0 and is_array(v) then
+      local parts = {}
+      for i = 1, #v do parts[i] = canon(v[i]) end
+      return '[' .. table.concat(parts, ',') .. ']'
+    end
+    local keys = {}
+    for k in pairs(v) do keys[#keys + 1] = tostring(k) end
+    table.sort(keys)
+    local parts = {}
+    for i, k in ipairs(keys) do parts[i] = cjson.encode(k) .. ':' .. canon(v[k]) end
+    return '{' .. table.concat(parts, ',') .. '}'
+  elseif t == 'number' then
+    if v == math.floor(v) and math.abs(v) < 9007199254740992 then return string.format('%.0f', v) end
+    return string.format('%.17g', v)
+  elseif t == 'string' then
+    return cjson.encode(v)
+  elseif t == 'boolean' then
+    return tostring(v)
+  end
+  return 'null'
+end

@@ -1,0 +1,139 @@
+-- emp_submit and the validation of a submission document.
+
+local SUBMISSION_FIELDS = {
+  service = true, pool = true, priority = true, customer_id = true, workflow_id = true,
+  workflow_priority = true, workflow_datetime = true, step_number = true, max_attempts = true,
+  timeout_s = true, delay_ms = true, idempotency_key = true, requirements = true, backoff = true
+}
+local MAX_EPOCH_MS = 9999999999999
+
+local function check_optional_string(s, name, max)
+  local v = s[name]
+  if v == nil then return nil end
+  if type(v) ~= 'string' or v == '' or #v > max then
+    return name, 'must be a non-empty string of at most ' .. max .. ' bytes'
+  end
+  return nil
+end
+
+local function check_backoff(b)
+  if not is_object(b) then return 'backoff', 'must be an object' end
+  for k, v in pairs(b) do
+    if k ~= 'base_ms' and k ~= 'factor' and k ~= 'cap_ms' then return 'backoff.' .. k, 'unknown field' end
+    if type(v) ~= 'number' or v < 0 or v ~= v or v > 86400000 then
+      return 'backoff.' .. k, 'must be a number between 0 and 86400000'
+    end
+  end
+  if b.factor and b.factor < 1 then return 'backoff.factor', 'must be >= 1' end
+  return nil
+end
+
+-- Returns field, message for the first invalid field of a decoded submission, nil when valid.
+local function validate_submission(s)
+  for k in pairs(s) do
+    if not SUBMISSION_FIELDS[k] then return tostring(k), 'unknown field' end
+    if s[k] == cjson.null then return k, 'must not be null' end
+  end
+  if not valid_name(s.service, 64) then return 'service', 'required: 1-64 characters of [A-Za-z0-9_.:-]' end
+  if s.pool ~= nil and not valid_name(s.pool, 64) then return 'pool', 'must be 1-64 characters of [A-Za-z0-9_.:-]' end
+  if s.priority ~= nil and not is_int(s.priority, 0, 100) then return 'priority', 'must be an integer 0-100' end
+  if s.workflow_priority ~= nil and not is_int(s.workflow_priority, 0, 100) then
+    return 'workflow_priority', 'must be an integer 0-100'
+  end
+  if s.workflow_datetime ~= nil and not is_int(s.workflow_datetime, 0, MAX_EPOCH_MS) then
+    return 'workflow_datetime', 'must be epoch milliseconds'
+  end
+  if s.step_number ~= nil and not is_int(s.step_number, 0, 1000000) then return 'step_number', 'must be an integer >= 0' end
+  if s.max_attempts ~= nil and not is_int(s.max_attempts, 1, 20) then return 'max_attempts', 'must be an integer 1-20' end
+  if s.timeout_s ~= nil and not (type(s.timeout_s) == 'number' and s.timeout_s > 0 and s.timeout_s <= 604800) then
+    return 'timeout_s', 'must be a number of seconds in (0, 604800]'
+  end
+  if s.delay_ms ~= nil and not is_int(s.delay_ms, 0, 2592000000) then return 'delay_ms', 'must be an integer 0-2592000000' end
+  local bad, why = check_optional_string(s, 'customer_id', 128)
+  if not bad then bad, why = check_optional_string(s, 'workflow_id', 128) end
+  if not bad then bad, why = check_optional_string(s, 'idempotency_key', 200) end
+  if not bad and s.backoff ~= nil then bad, why = check_backoff(s.backoff) end
+  return bad, why
+end
+
+-- Signature of the routing needs; stores the canonical descriptor on first use.
+local function signature_of(P, s, req, now)
+  local desc = canon({ s = s.service, p = s.pool or '', r = req })
+  local sig = string.sub(redis.sha1hex(desc), 1, 16)
+  rcall('HSETNX', P .. 'sigd', sig, desc)
+  rcall('ZADD', P .. 'sigseen', fmt(now), sig)
+  return sig
+end
+
+local function job_fields(s, sig, score, status, now)
+  local f = { 'service', s.service, 'sig', sig, 'priority', fmt(s.priority or 50), 'score', fmt(score),
+    'status', status, 'submitted_at', fmt(now), 'max_attempts', fmt(s.max_attempts or 0) }
+  local optional = { 'pool', 'customer_id', 'workflow_id', 'workflow_priority', 'workflow_datetime', 'step_number' }
+  for _, name in ipairs(optional) do
+    local v = s[name]
+    if v ~= nil then
+      f[#f + 1] = name
+      f[#f + 1] = type(v) == 'number' and fmt(v) or v
+    end
+  end
+  if s.timeout_s then f[#f + 1] = 'timeout_s'; f[#f + 1] = tostring(s.timeout_s) end
+  if s.idempotency_key then f[#f + 1] = 'idem'; f[#f + 1] = s.idempotency_key end
+  if s.backoff then
+    for k, v in pairs(s.backoff) do f[#f + 1] = 'backoff_' .. k; f[#f + 1] = tostring(v) end
+  end
+  return f
+end
+
+--[[
+  emp_submit — validate, store and queue (or delay) one job; wake a matching idle worker.
+  KEYS[1] P
+  ARGV[1] job id (ULID, 26 chars of Crockford base32)
+  ARGV[2] submission JSON (see docs/redis-functions.md#emp_submit)
+  ARGV[3] payload JSON text ('' = none), stored opaque
+  Returns {0, id, status, duplicate(0|1)}
+  Errors  {-5, field, message}: nothing has been written
+]]
+local function submit(keys, args)
+  local P, id, payload = keys[1], args[1], args[3] or ''
+  local cfg = load_cfg(P)
+  local s = decode(args[2])
+  if not is_object(s) then return err(E_INVALID, 'body', 'submission must be a JSON object') end
+  local bad, why = validate_submission(s)
+  if bad then return err(E_INVALID, bad, why) end
+  local req
+  req, bad, why = normalize_requirements(s.requirements, s.service)
+  if not req then return err(E_INVALID, bad, why) end
+  if #payload > cfg.max_payload_bytes then return err(E_INVALID, 'payload', 'larger than ' .. fmt(cfg.max_payload_bytes) .. ' bytes') end
+  if type(id) ~= 'string' or not string.find(id, '^[0-9A-HJKMNP-TV-Z]+$') or #id ~= 26 then
+    return err(E_INVALID, 'id', 'must be a 26-character ULID')
+  end
+  if s.idempotency_key then
+    local existing = rcall('GET', P .. 'idem:' .. s.idempotency_key)
+    local status = existing and rcall('HGET', job_key(P, existing), 'status')
+    if status then return { OK, existing, status, 1 } end
+  end
+  local jk = job_key(P, id)
+  if rcall('EXISTS', jk) == 1 then return err(E_INVALID, 'id', 'a job with this id exists') end
+
+  local now = now_ms()
+  s.max_attempts = s.max_attempts or cfg.max_attempts_default
+  local sig = signature_of(P, s, req, now)
+  local score = (100 - (s.workflow_priority or s.priority or 50)) * 1e13 + (s.workflow_datetime or now)
+  local status = (s.delay_ms or 0) > 0 and 'delayed' or 'queued'
+  rcall('HSET', jk, unpack(job_fields(s, sig, score, status, now)))
+  if payload ~= '' then rcall('SET', jk .. ':p', payload) end
+  if status == 'delayed' then
+    local due = now + s.delay_ms
+    rcall('HSET', jk, 'delayed_until', fmt(due))
+    rcall('ZADD', P .. 'delayed', fmt(due), id)
+  else
+    bucket_add(P, id, sig, s.customer_id or '', fmt(score))
+  end
+  set_status_index(P, id, nil, status, now)
+  if s.idempotency_key then rcall('SET', P .. 'idem:' .. s.idempotency_key, id, 'PX', fmt(cfg.idem_ttl_ms)) end
+  count(P, 'submitted', 'submitted:' .. s.service)
+  emit(P, cfg, 'job.submitted', 'job', id, 'status', status, 'service', s.service,
+    'priority', fmt(s.priority or 50), 'pool', s.pool or '', 'customer', s.customer_id or '')
+  if status == 'queued' then wake_one(P, cfg, s.service, sig, s.customer_id or '', s.workflow_id, now) end
+  return { OK, id, status, 0 }
+end

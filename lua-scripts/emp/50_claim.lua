@@ -1,0 +1,133 @@
+-- emp_claim: the best matching jobs for one worker, across signature buckets.
+
+local function better(a, b)
+  return b == nil or a.score < b.score or (a.score == b.score and a.id < b.id)
+end
+
+-- Job-level eligibility that a signature cannot express: the retry-avoid rule and a worker's
+-- workflow restriction. Also drops ids whose job is gone or no longer queued (self-healing).
+local function eligible(P, w, sig, cust, id, now)
+  local f = rcall('HMGET', job_key(P, id), 'status', 'avoid_worker', 'avoid_until', 'workflow_id')
+  if f[1] ~= 'queued' then
+    bucket_remove(P, id, sig, cust)
+    return false
+  end
+  if f[2] == w.id and (tonumber(f[3]) or 0) > now then return false end
+  if w.wf and f[4] ~= w.wf then return false end
+  return true
+end
+
+-- First eligible job of one sub-bucket, looking at most cfg.lookahead jobs deep.
+local function first_eligible(P, cfg, w, sig, cust, now)
+  local q = sub_key(P, sig, cust)
+  local from = 0
+  local batch = 1
+  while from < cfg.lookahead do
+    local r = rcall('ZRANGE', q, from, from + batch - 1, 'WITHSCORES')
+    if #r == 0 then return nil end
+    for i = 1, #r, 2 do
+      if eligible(P, w, sig, cust, r[i], now) then
+        return { id = r[i], score = tonumber(r[i + 1]), sig = sig, cust = cust }
+      end
+    end
+    from = from + batch
+    batch = cfg.lookahead - from
+  end
+  return nil
+end
+
+-- Best eligible job of one signature for this worker, honouring its customer lists.
+local function best_in_sig(P, cfg, w, sig, now)
+  local h = heads_key(P, sig)
+  local subs = {}
+  if w.allow then
+    for _, c in ipairs(w.allow) do
+      local s = rcall('ZSCORE', h, c)
+      if s then subs[#subs + 1] = { c, tonumber(s) } end
+    end
+    table.sort(subs, function(a, b) return a[2] < b[2] end)
+  else
+    local r = rcall('ZRANGE', h, 0, (w.deny and #w.deny or 0) + cfg.head_scan - 1, 'WITHSCORES')
+    for i = 1, #r, 2 do
+      if not (w.deny_set and w.deny_set[r[i]]) then subs[#subs + 1] = { r[i], tonumber(r[i + 1]) } end
+    end
+  end
+  local best
+  for _, sub in ipairs(subs) do
+    if best and sub[2] > best.score then break end
+    local c = first_eligible(P, cfg, w, sig, sub[1], now)
+    if c and better(c, best) then best = c end
+  end
+  return best
+end
+
+-- Leases one job to the worker and returns its claim record.
+local function assign(P, cfg, w, c, now)
+  local id = c.id
+  local jk = job_key(P, id)
+  rcall('ZREM', sub_key(P, c.sig, c.cust), id)
+  refresh_head(P, c.sig, c.cust)
+  local claims = rcall('HINCRBY', jk, 'claims', 1)
+  local f = rcall('HMGET', jk, 'failures', 'service', 'timeout_s')
+  local attempt = (tonumber(f[1]) or 0) + 1
+  local token = attempt .. '.' .. claims
+  local lease_until = now + w.lease_ms
+  local deadline
+  if tonumber(f[3]) then
+    -- A job with a timeout is never leased past its deadline; emp_reap then fails the attempt.
+    deadline = now + math.floor(tonumber(f[3]) * 1000)
+    if deadline < lease_until then lease_until = deadline end
+  end
+  rcall('HSET', jk, 'status', 'assigned', 'worker', w.id, 'token', token, 'assigned_at', fmt(now),
+    'lease_until', fmt(lease_until), 'progress', '0')
+  if deadline then rcall('HSET', jk, 'deadline', fmt(deadline)) end
+  rcall('HDEL', jk, 'avoid_worker', 'avoid_until')
+  rcall('ZADD', P .. 'leases', fmt(lease_until), id)
+  rcall('SADD', w.key .. ':jobs', id)
+  set_status_index(P, id, 'queued', 'assigned', now)
+  emit(P, cfg, 'job.assigned', 'job', id, 'status', 'assigned', 'prev', 'queued', 'service', f[2],
+    'worker', w.id, 'attempt', tostring(attempt))
+  return { id, token, fmt(lease_until), rcall('GET', jk .. ':p') or '', rcall('HGETALL', jk) }
+end
+
+--[[
+  emp_claim — lease up to N of the best jobs this worker can run.
+  KEYS[1] P
+  ARGV[1] worker id (registered, not departed)
+  ARGV[2] max jobs wanted (capped at the worker's free slots)
+  ARGV[3] '1' = when fewer jobs than wanted are found, mark the worker idle so submit can wake it
+  Returns {0, {id, token, lease_until, payload, {field, value, ...}}, ...}  (no jobs: {0})
+  Errors  {-2, 'worker', message}
+]]
+local function claim(keys, args)
+  local P, wid = keys[1], args[1]
+  local want = tonumber(args[2]) or 1
+  local cfg = load_cfg(P)
+  local w = load_worker(P, wid)
+  if not w then return err(E_UNKNOWN_WORKER, 'worker', 'unknown or departed worker ' .. tostring(wid)) end
+  local now = now_ms()
+  clear_idle(P, w)
+  rcall('DEL', w.key .. ':wake')
+  rcall('ZADD', P .. 'workers', fmt(now), wid)
+  promote_due(P, cfg, now, cfg.promote_batch, false)
+  local free = w.slots - rcall('SCARD', w.key .. ':jobs')
+  if want > free then want = free end
+  local out = { OK }
+  if want > 0 then
+    local cands = {}
+    for _, sig in ipairs(matching_sigs(P, w, rcall('SMEMBERS', P .. 'sigs'))) do
+      cands[sig] = best_in_sig(P, cfg, w, sig, now)
+    end
+    while #out - 1 < want do
+      local best
+      for _, c in pairs(cands) do
+        if better(c, best) then best = c end
+      end
+      if not best then break end
+      out[#out + 1] = assign(P, cfg, w, best, now)
+      cands[best.sig] = best_in_sig(P, cfg, w, best.sig, now)
+    end
+  end
+  if args[3] == '1' and want > 0 and #out - 1 < want then set_idle(P, w, now) end
+  return out
+end

@@ -1,0 +1,197 @@
+-- Fenced operations on a held job (progress, complete, fail, release), heartbeat and the reaper.
+
+-- The job if this worker holds it with this token; otherwise nil and the error reply.
+local function held_job(P, id, wid, token)
+  local j = load_job(P, id)
+  if not j then return nil, err(E_NOT_FOUND, 'job', 'unknown job ' .. tostring(id)) end
+  if j.worker == wid and j.token == token and (j.status == 'assigned' or j.status == 'running') then
+    return j
+  end
+  if rcall('EXISTS', worker_key(P, wid)) == 0 then
+    return nil, err(E_UNKNOWN_WORKER, 'worker', 'unknown worker ' .. tostring(wid))
+  end
+  count(P, 'fenced')
+  return nil, err(E_FENCED, 'token', 'job ' .. id .. ' is not held by ' .. wid .. ' with this token (status '
+    .. j.status .. ')')
+end
+
+--[[
+  emp_progress — report progress; the first report moves assigned -> running.
+  KEYS[1] P
+  ARGV[1] job id   ARGV[2] worker id   ARGV[3] fencing token
+  ARGV[4] progress 0-100   ARGV[5] message ('' = none, truncated to 1024 bytes)
+  Returns {0, cancel_requested (0|1)}
+  Errors  {-1} unknown job, {-2} unknown worker, {-3} fenced, {-5} bad progress
+]]
+local function progress(keys, args)
+  local P = keys[1]
+  local pct = tonumber(args[4])
+  if not pct or pct < 0 or pct > 100 then return err(E_INVALID, 'progress', 'must be a number 0-100') end
+  local j, e = held_job(P, args[1], args[2], args[3])
+  if not j then return e end
+  local cfg = load_cfg(P)
+  local now = now_ms()
+  local jk = job_key(P, j.id)
+  local message = string.sub(args[5] or '', 1, 1024)
+  local fields = { 'progress', string.format('%.4g', pct) }
+  if message ~= '' then fields[3] = 'message'; fields[4] = message end
+  if j.status == 'assigned' then
+    rcall('HSET', jk, 'status', 'running', 'started_at', fmt(now), unpack(fields))
+    set_status_index(P, j.id, 'assigned', 'running', now)
+    emit(P, cfg, 'job.running', 'job', j.id, 'status', 'running', 'prev', 'assigned', 'service', j.service,
+      'worker', j.worker, 'progress', fields[2], 'message', message)
+  else
+    rcall('HSET', jk, unpack(fields))
+    emit(P, cfg, 'job.progress', 'job', j.id, 'status', 'running', 'service', j.service, 'worker', j.worker,
+      'progress', fields[2], 'message', message)
+  end
+  return { OK, j.cancel_requested == '1' and 1 or 0 }
+end
+
+--[[
+  emp_complete — record the result of a held job.
+  KEYS[1] P
+  ARGV[1] job id   ARGV[2] worker id   ARGV[3] fencing token   ARGV[4] result JSON ('' = none)
+  Returns {0}
+  Errors  {-1} unknown job, {-2} unknown worker, {-3} fenced
+]]
+local function complete(keys, args)
+  local P = keys[1]
+  local j, e = held_job(P, args[1], args[2], args[3])
+  if not j then return e end
+  local cfg = load_cfg(P)
+  local now = now_ms()
+  local jk = job_key(P, j.id)
+  if args[4] and args[4] ~= '' then rcall('SET', jk .. ':r', args[4]) end
+  rcall('HSET', jk, 'progress', '100')
+  finish(P, cfg, j, 'completed', now)
+  count(P, 'completed', 'completed:' .. j.service)
+  emit(P, cfg, 'job.completed', 'job', j.id, 'status', 'completed', 'prev', j.status, 'service', j.service,
+    'worker', j.worker)
+  return { OK }
+end
+
+--[[
+  emp_fail — a held job's attempt failed. Cancel requested -> cancelled; retryable with attempts
+  left -> delayed (exponential backoff, failing worker avoided); otherwise failed.
+  KEYS[1] P
+  ARGV[1] job id   ARGV[2] worker id   ARGV[3] fencing token
+  ARGV[4] error text (truncated to 4096 bytes)   ARGV[5] retryable '1' | '0'
+  Returns {0, new status, due ms of the retry or ''}
+  Errors  {-1} unknown job, {-2} unknown worker, {-3} fenced
+]]
+local function fail(keys, args)
+  local P = keys[1]
+  local j, e = held_job(P, args[1], args[2], args[3])
+  if not j then return e end
+  local cfg = load_cfg(P)
+  local now = now_ms()
+  if j.cancel_requested == '1' then
+    cancel_now(P, cfg, j, now)
+    return { OK, 'cancelled', '' }
+  end
+  local text = string.sub(args[4] or '', 1, 4096)
+  if text == '' then text = 'unspecified error' end
+  local status, due = fail_attempt(P, cfg, j, now, text, args[5] ~= '0', nil)
+  return { OK, status, due and fmt(due) or '' }
+end
+
+--[[
+  emp_release — give a held job back to the queue without burning an attempt (graceful shutdown).
+  KEYS[1] P
+  ARGV[1] job id   ARGV[2] worker id   ARGV[3] fencing token   ARGV[4] reason ('' = 'released')
+  Returns {0, new status ('queued' | 'cancelled')}
+  Errors  {-1} unknown job, {-2} unknown worker, {-3} fenced
+]]
+local function release(keys, args)
+  local P = keys[1]
+  local j, e = held_job(P, args[1], args[2], args[3])
+  if not j then return e end
+  local reason = (args[4] and args[4] ~= '') and string.sub(args[4], 1, 64) or 'released'
+  return { OK, requeue_held(P, load_cfg(P), j, now_ms(), reason, false) }
+end
+
+-- Renews one held job's lease, never past its deadline.
+local function renew(P, j, w, now)
+  local lease_until = now + w.lease_ms
+  local deadline = tonumber(j.deadline)
+  if deadline and deadline < lease_until then lease_until = deadline end
+  rcall('HSET', job_key(P, j.id), 'lease_until', fmt(lease_until))
+  rcall('ZADD', P .. 'leases', 'XX', fmt(lease_until), j.id)
+end
+
+--[[
+  emp_heartbeat — presence plus every lease of the worker in one call.
+  KEYS[1] P
+  ARGV[1] worker id
+  ARGV[2..] '*' = renew all held jobs, or pairs job id, token of the jobs the worker is running
+  Returns {0, {job ids with a cancel request}, {id, token, ... of listed jobs no longer held: abort them},
+           lease_until}
+  Errors  {-2, 'worker', message}
+]]
+local function heartbeat(keys, args)
+  local P, wid = keys[1], args[1]
+  local w = load_worker(P, wid)
+  if not w then return err(E_UNKNOWN_WORKER, 'worker', 'unknown or departed worker ' .. tostring(wid)) end
+  local now = now_ms()
+  rcall('ZADD', P .. 'workers', fmt(now), wid)
+  rcall('HSET', w.key, 'last_seen', fmt(now))
+  if w.machine ~= '' then rcall('ZADD', P .. 'machines', fmt(now), w.machine) end
+  local all = args[2] == '*'
+  local listed = {}
+  if not all then
+    for i = 2, #args - 1, 2 do listed[args[i]] = args[i + 1] end
+  end
+  local cancels, renewed, cfg = {}, {}, nil
+  for _, id in ipairs(rcall('SMEMBERS', w.key .. ':jobs')) do
+    local j = load_job(P, id)
+    if not (j and j.worker == wid and (j.status == 'assigned' or j.status == 'running')) then
+      detach(P, id, wid)
+    elseif all or listed[id] == j.token then
+      renew(P, j, w, now)
+      renewed[id] = j.token
+      if j.cancel_requested == '1' then cancels[#cancels + 1] = id end
+    elseif listed[id] == nil and now - (tonumber(j.assigned_at) or now) > w.lease_ms then
+      -- Held here but unknown to the worker: the claim reply never arrived. Give it back.
+      cfg = cfg or load_cfg(P)
+      requeue_held(P, cfg, j, now, 'orphaned', false)
+    end
+  end
+  local lost = {}
+  for i = 2, #args - 1, 2 do
+    if not all and renewed[args[i]] ~= args[i + 1] then
+      lost[#lost + 1] = args[i]
+      lost[#lost + 1] = args[i + 1]
+    end
+  end
+  return { OK, cancels, lost, fmt(now + w.lease_ms) }
+end
+
+--[[
+  emp_reap — act on expired leases, then promote due delayed jobs.
+  KEYS[1] P
+  ARGV[1] max leases to process ('' = 1000)
+  Returns {0, requeued, poisoned, cancelled, timed_out, promoted}
+]]
+local function reap(keys, args)
+  local P = keys[1]
+  local cfg = load_cfg(P)
+  local now = now_ms()
+  local max = tonumber(args[1]) or 1000
+  local tally = { queued = 0, poisoned = 0, cancelled = 0, timeout = 0 }
+  for _, id in ipairs(rcall('ZRANGEBYSCORE', P .. 'leases', '-inf', fmt(now), 'LIMIT', 0, max)) do
+    local j = load_job(P, id)
+    if not j or (j.status ~= 'assigned' and j.status ~= 'running') then
+      detach(P, id, j and j.worker)
+    elseif j.cancel_requested ~= '1' and tonumber(j.deadline) and now >= tonumber(j.deadline) then
+      count(P, 'timeouts')
+      fail_attempt(P, cfg, j, now, 'timed out after ' .. (j.timeout_s or '?') .. ' s', true, 'timeout')
+      tally.timeout = tally.timeout + 1
+    else
+      local outcome = requeue_held(P, cfg, j, now, 'lost', true)
+      tally[outcome] = tally[outcome] + 1
+    end
+  end
+  local promoted = promote_due(P, cfg, now, max, true)
+  return { OK, tally.queued, tally.poisoned, tally.cancelled, tally.timeout, promoted }
+end

@@ -1,0 +1,90 @@
+-- Worker registry: registration (with recovery of a previous incarnation's jobs) and departure.
+
+-- Requeues every job still held under a worker id. is_loss: the holder died (counts towards poison).
+local function requeue_all_held(P, cfg, wid, now, reason, is_loss)
+  local n = 0
+  for _, id in ipairs(rcall('SMEMBERS', worker_key(P, wid) .. ':jobs')) do
+    local j = load_job(P, id)
+    if j and j.worker == wid and (j.status == 'assigned' or j.status == 'running') then
+      requeue_held(P, cfg, j, now, reason, is_loss)
+      n = n + 1
+    else
+      detach(P, id, wid)
+    end
+  end
+  return n
+end
+
+-- Leaves every idle set the worker may be in (using the services it registered with).
+local function leave_idle(P, wid)
+  local f = rcall('HMGET', worker_key(P, wid), 'services', 'idle')
+  if f[2] == '1' then
+    for _, s in ipairs(split_csv(f[1])) do rcall('ZREM', P .. 'idle:' .. s, wid) end
+  end
+end
+
+--[[
+  emp_register_worker — register (or re-register) a worker and its capability document.
+  KEYS[1] P
+  ARGV[1] worker id ([A-Za-z0-9_.:-], <= 128)   ARGV[2] machine id (same alphabet)
+  ARGV[3] capabilities JSON (docs/matching.md)   ARGV[4] slots 1-256
+  ARGV[5] lease ms 100-3600000 ('' = namespace default)
+  Returns {0, registered_at, released}: released = jobs of a previous incarnation, requeued as lost
+  Errors  {-5, field, message}: nothing written
+]]
+local function register_worker(keys, args)
+  local P, wid, machine = keys[1], args[1], args[2]
+  if not valid_name(wid, 128) then return err(E_INVALID, 'worker_id', 'must be 1-128 characters of [A-Za-z0-9_.:-]') end
+  if not valid_name(machine, 128) then return err(E_INVALID, 'machine_id', 'must be 1-128 characters of [A-Za-z0-9_.:-]') end
+  local caps = decode(args[3])
+  local bad, why = validate_caps(caps)
+  if bad then return err(E_INVALID, bad, why) end
+  local slots = tonumber(args[4])
+  if not is_int(slots, 1, 256) then return err(E_INVALID, 'slots', 'must be an integer 1-256') end
+  local cfg = load_cfg(P)
+  local lease_ms = cfg.lease_ms
+  if args[5] and args[5] ~= '' then
+    lease_ms = tonumber(args[5])
+    if not is_int(lease_ms, 100, 3600000) then return err(E_INVALID, 'lease_ms', 'must be an integer 100-3600000') end
+  end
+  local now = now_ms()
+  local key = worker_key(P, wid)
+  local released = requeue_all_held(P, cfg, wid, now, 'worker_restarted', true)
+  leave_idle(P, wid)
+  rcall('DEL', key .. ':match', key .. ':wake', key .. ':ctl')
+  local ca = type(caps.customer_access) == 'table' and caps.customer_access or {}
+  rcall('HSET', key, 'machine', machine, 'caps', args[3], 'services', table.concat(caps.services, ','),
+    'slots', fmt(slots), 'lease_ms', fmt(lease_ms), 'pool', caps.pool or '',
+    'allow', ca.allowed_customers and cjson.encode(ca.allowed_customers) or '',
+    'deny', ca.denied_customers and cjson.encode(ca.denied_customers) or '',
+    'wf', caps.workflow_id or '', 'state', 'active', 'idle', '0', 'registered_at', fmt(now), 'last_seen', fmt(now))
+  rcall('HDEL', key, 'left_at')
+  rcall('ZADD', P .. 'workers', fmt(now), wid)
+  rcall('ZADD', P .. 'machines', fmt(now), machine)
+  rcall('SADD', P .. 'machine:' .. machine .. ':workers', wid)
+  emit(P, cfg, 'worker.registered', 'worker', wid, 'machine', machine, 'released', tostring(released))
+  return { OK, fmt(now), released }
+end
+
+--[[
+  emp_deregister — a worker leaves gracefully: its remaining jobs go back to the queue untouched.
+  KEYS[1] P
+  ARGV[1] worker id
+  Returns {0, released}
+  Errors  {-2, 'worker', message}
+]]
+local function deregister(keys, args)
+  local P, wid = keys[1], args[1]
+  local key = worker_key(P, wid)
+  local f = rcall('HMGET', key, 'state', 'machine')
+  if f[1] ~= 'active' then return err(E_UNKNOWN_WORKER, 'worker', 'unknown or departed worker ' .. tostring(wid)) end
+  local cfg = load_cfg(P)
+  local now = now_ms()
+  local released = requeue_all_held(P, cfg, wid, now, 'released', false)
+  leave_idle(P, wid)
+  rcall('DEL', key .. ':match', key .. ':wake')
+  rcall('HSET', key, 'state', 'left', 'idle', '0', 'left_at', fmt(now), 'last_seen', fmt(now))
+  rcall('ZADD', P .. 'workers', fmt(now), wid)
+  emit(P, cfg, 'worker.left', 'worker', wid, 'machine', f[2] or '', 'released', tostring(released))
+  return { OK, released }
+end

@@ -1,0 +1,75 @@
+-- emp_stats: a consistent read-only picture of one namespace for the api, router and monitor.
+
+-- Live workers' capability documents, de-duplicated, plus counts by derived state.
+local function worker_census(P, cfg, now)
+  local census = { online = 0, stale = 0, left = 0, total = 0 }
+  local docs, seen = {}, {}
+  local r = rcall('ZRANGE', P .. 'workers', 0, -1, 'WITHSCORES')
+  for i = 1, #r, 2 do
+    local f = rcall('HMGET', worker_key(P, r[i]), 'state', 'caps')
+    census.total = census.total + 1
+    if f[1] ~= 'active' then
+      census.left = census.left + 1
+    elseif now - tonumber(r[i + 1]) > cfg.worker_stale_ms then
+      census.stale = census.stale + 1
+    else
+      census.online = census.online + 1
+      if f[2] and not seen[f[2]] then
+        seen[f[2]] = true
+        docs[#docs + 1] = decode(f[2]) or {}
+      end
+    end
+  end
+  return census, docs
+end
+
+local function queue_of(P, sig, docs, now)
+  local d = decode(rcall('HGET', P .. 'sigd', sig))
+  if type(d) ~= 'table' then d = {} end
+  local q = { sig = sig, service = d.s or '', pool = d.p or '', depth = 0, head_age_ms = 0, runnable = false }
+  local heads = rcall('ZRANGE', heads_key(P, sig), 0, -1, 'WITHSCORES')
+  local best_cust, best_score
+  for i = 1, #heads, 2 do
+    q.depth = q.depth + rcall('ZCARD', sub_key(P, sig, heads[i]))
+    local s = tonumber(heads[i + 1])
+    if not best_score or s < best_score then best_cust, best_score = heads[i], s end
+  end
+  if best_cust then
+    local head = rcall('ZRANGE', sub_key(P, sig, best_cust), 0, 0)[1]
+    local since = head and tonumber(rcall('ZSCORE', P .. 'idx:queued', head))
+    if since then q.head_age_ms = now - since end
+  end
+  for _, caps in ipairs(docs) do
+    if descriptor_matches(d, caps) then
+      q.runnable = true
+      break
+    end
+  end
+  return q
+end
+
+--[[
+  emp_stats (no-writes) — counts, queues per signature, runnability, worker census.
+  KEYS[1] P
+  Returns {0, json}: {now, statuses{status: n}, counters{name: n}, oldest_queued_ms,
+          queues[{sig, service, pool, depth, head_age_ms, runnable}], unrunnable_jobs,
+          workers{online, stale, left, total}}
+]]
+local function stats(keys)
+  local P = keys[1]
+  local cfg = load_cfg(P)
+  local now = now_ms()
+  local out = { now = now, statuses = {}, counters = {}, queues = {}, unrunnable_jobs = 0, oldest_queued_ms = 0 }
+  for _, st in ipairs(STATUSES) do out.statuses[st] = rcall('ZCARD', P .. 'idx:' .. st) end
+  for name, v in pairs(to_map(rcall('HGETALL', P .. 'counters'))) do out.counters[name] = tonumber(v) end
+  local oldest = rcall('ZRANGE', P .. 'idx:queued', 0, 0, 'WITHSCORES')
+  if oldest[1] then out.oldest_queued_ms = now - tonumber(oldest[2]) end
+  local census, docs = worker_census(P, cfg, now)
+  out.workers = census
+  for _, sig in ipairs(rcall('SMEMBERS', P .. 'sigs')) do
+    local q = queue_of(P, sig, docs, now)
+    out.queues[#out.queues + 1] = q
+    if not q.runnable then out.unrunnable_jobs = out.unrunnable_jobs + q.depth end
+  end
+  return { OK, cjson.encode(out) }
+end

@@ -1,0 +1,244 @@
+package io.emp.core.store;
+
+import io.emp.core.Keys;
+import io.emp.core.Ulid;
+import io.emp.core.model.ClaimedJob;
+import io.emp.core.model.Job;
+import io.emp.core.model.JobStatus;
+import io.emp.core.model.JobSubmission;
+import io.emp.core.model.Results.Failed;
+import io.emp.core.model.Results.Heartbeat;
+import io.emp.core.model.Results.JobPage;
+import io.emp.core.model.Results.LostJob;
+import io.emp.core.model.Results.Pruned;
+import io.emp.core.model.Results.Reaped;
+import io.emp.core.model.Results.Registered;
+import io.emp.core.model.Results.Submitted;
+import io.emp.core.model.WorkerCapabilities;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The Java face of the function library {@code emp}: one method per function, in the argument order
+ * of its header (docs/redis-functions.md). Every method returns a Future; expected refusals fail it
+ * with a {@link BrokerException} carrying the {@link BrokerError}. Safe to share between verticles:
+ * it holds no state besides the pooled client and the id generator.
+ */
+public final class BrokerStore {
+  private final Redis redis;
+  private final Keys keys;
+  private final Ulid ids;
+
+  public BrokerStore(Redis redis, Keys keys) {
+    this(redis, keys, new Ulid());
+  }
+
+  public BrokerStore(Redis redis, Keys keys, Ulid ids) {
+    this.redis = redis;
+    this.keys = keys;
+    this.ids = ids;
+  }
+
+  public Keys keys() {
+    return keys;
+  }
+
+  public Redis redis() {
+    return redis;
+  }
+
+  /** Sets namespace configuration values (names as in {@code emp_configure}). */
+  public Future<Void> configure(Map<String, ? extends Number> values) {
+    List<String> args = new ArrayList<>();
+    values.forEach((k, v) -> {
+      args.add(k);
+      args.add(v instanceof Double || v instanceof Float ? String.valueOf(v.doubleValue()) : String.valueOf(v.longValue()));
+    });
+    return call("emp_configure", args).mapEmpty();
+  }
+
+  /** Registers a worker; jobs a previous incarnation still held are requeued as lost. */
+  public Future<Registered> registerWorker(String workerId, String machineId, WorkerCapabilities caps, int slots,
+                                           Long leaseMs) {
+    return call("emp_register_worker", List.of(workerId, machineId, caps.encode(), String.valueOf(slots),
+      leaseMs == null ? "" : String.valueOf(leaseMs)))
+      .map(r -> new Registered(r.get(1).toLong(), r.get(2).toInteger()));
+  }
+
+  /** A worker leaves: its jobs return to the queue without burning attempts. Returns how many. */
+  public Future<Integer> deregister(String workerId) {
+    return call("emp_deregister", List.of(workerId)).map(r -> r.get(1).toInteger());
+  }
+
+  /**
+   * Renews presence and leases. {@code running} maps job id to token for the jobs the worker is
+   * executing; null renews every job the worker holds.
+   */
+  public Future<Heartbeat> heartbeat(String workerId, Map<String, String> running) {
+    List<String> args = new ArrayList<>();
+    args.add(workerId);
+    if (running == null) {
+      args.add("*");
+    } else {
+      running.forEach((id, token) -> {
+        args.add(id);
+        args.add(token);
+      });
+    }
+    return call("emp_heartbeat", args).map(r -> {
+      List<LostJob> lost = new ArrayList<>();
+      Response l = r.get(2);
+      for (int i = 0; i + 1 < l.size(); i += 2) {
+        lost.add(new LostJob(l.get(i).toString(), l.get(i + 1).toString()));
+      }
+      return new Heartbeat(strings(r.get(1)), lost, r.get(3).toLong());
+    });
+  }
+
+  /** Submits a validated job under a fresh time-ordered id. */
+  public Future<Submitted> submit(JobSubmission s) {
+    return call("emp_submit", List.of(ids.next(), s.specJson().encode(), s.payload().encode()))
+      .map(r -> new Submitted(r.get(1).toString(), JobStatus.fromWire(r.get(2).toString()), r.get(3).toInteger() == 1));
+  }
+
+  /** Leases up to {@code max} jobs; {@code wait} marks the worker idle when fewer are found. */
+  public Future<List<ClaimedJob>> claim(String workerId, int max, boolean wait) {
+    return call("emp_claim", List.of(workerId, String.valueOf(max), wait ? "1" : "0")).map(r -> {
+      List<ClaimedJob> out = new ArrayList<>(r.size() - 1);
+      for (int i = 1; i < r.size(); i++) {
+        Response c = r.get(i);
+        String id = c.get(0).toString();
+        Job job = Job.fromFields(id, fields(c.get(4)), c.get(3).toString(), null);
+        out.add(new ClaimedJob(id, c.get(1).toString(), c.get(2).toLong(), job));
+      }
+      return out;
+    });
+  }
+
+  /** Reports progress (0–100); completes with true when a cancel was requested. */
+  public Future<Boolean> progress(String jobId, String workerId, String token, double progress, String message) {
+    return call("emp_progress", List.of(jobId, workerId, token, String.valueOf(progress), message == null ? "" : message))
+      .map(r -> r.get(1).toInteger() == 1);
+  }
+
+  public Future<Void> complete(String jobId, String workerId, String token, String resultJson) {
+    return call("emp_complete", List.of(jobId, workerId, token, resultJson == null ? "" : resultJson)).mapEmpty();
+  }
+
+  public Future<Failed> fail(String jobId, String workerId, String token, String error, boolean retryable) {
+    return call("emp_fail", List.of(jobId, workerId, token, error == null ? "" : error, retryable ? "1" : "0"))
+      .map(r -> {
+        String due = r.get(2).toString();
+        return new Failed(JobStatus.fromWire(r.get(1).toString()), due.isEmpty() ? null : Long.parseLong(due));
+      });
+  }
+
+  /** Gives a held job back without burning an attempt; completes with its new status. */
+  public Future<JobStatus> release(String jobId, String workerId, String token, String reason) {
+    return call("emp_release", List.of(jobId, workerId, token, reason == null ? "" : reason))
+      .map(r -> JobStatus.fromWire(r.get(1).toString()));
+  }
+
+  public Future<Reaped> reap(int max) {
+    return call("emp_reap", List.of(String.valueOf(max)))
+      .map(r -> new Reaped(r.get(1).toInteger(), r.get(2).toInteger(), r.get(3).toInteger(), r.get(4).toInteger(),
+        r.get(5).toInteger()));
+  }
+
+  public Future<Integer> promote(int max) {
+    return call("emp_promote", List.of(String.valueOf(max))).map(r -> r.get(1).toInteger());
+  }
+
+  /** Completes with {@code cancelled} (it was waiting) or {@code cancel_requested} (a worker holds it). */
+  public Future<String> cancel(String jobId) {
+    return call("emp_cancel", List.of(jobId)).map(r -> r.get(1).toString());
+  }
+
+  public Future<Void> retry(String jobId) {
+    return call("emp_retry", List.of(jobId)).mapEmpty();
+  }
+
+  public Future<Job> getJob(String jobId) {
+    return callReadOnly("emp_get_job", List.of(jobId))
+      .map(r -> Job.fromFields(jobId, fields(r.get(3)), r.get(1).toString(), r.get(2).toString()));
+  }
+
+  /** One page of jobs, newest first; {@code status}, {@code cursor} and {@code service} may be null. */
+  public Future<JobPage> listJobs(String status, String cursor, int limit, String service) {
+    return callReadOnly("emp_list_jobs", List.of(nz(status), nz(cursor), String.valueOf(limit), nz(service)))
+      .map(r -> {
+        List<Job> jobs = new ArrayList<>();
+        for (int i = 2; i < r.size(); i++) {
+          Response e = r.get(i);
+          if (e.get(1).size() > 0) { // the job expired between index and read
+            jobs.add(Job.fromFields(e.get(0).toString(), fields(e.get(1)), null, null));
+          }
+        }
+        String next = r.get(1).toString();
+        return new JobPage(jobs, next.isEmpty() ? null : next);
+      });
+  }
+
+  /** The namespace's statistics document (see {@code emp_stats}). */
+  public Future<JsonObject> stats() {
+    return callReadOnly("emp_stats", List.of()).map(r -> new JsonObject(r.get(1).toString()));
+  }
+
+  public Future<Pruned> prune(int max) {
+    return call("emp_prune", List.of(String.valueOf(max)))
+      .map(r -> new Pruned(r.get(1).toInteger(), r.get(2).toInteger(), r.get(3).toInteger()));
+  }
+
+  private Future<Response> call(String function, List<String> args) {
+    return send(Command.FCALL, function, args);
+  }
+
+  private Future<Response> callReadOnly(String function, List<String> args) {
+    return send(Command.FCALL_RO, function, args);
+  }
+
+  private Future<Response> send(Command cmd, String function, List<String> args) {
+    Request req = Request.cmd(cmd).arg(function).arg(1).arg(keys.prefix());
+    for (String a : args) {
+      req.arg(a);
+    }
+    return redis.send(req).map(BrokerStore::checked);
+  }
+
+  /** Maps a library reply's status code; a non-zero code becomes a failed future. */
+  static Response checked(Response r) {
+    int code = r.get(0).toInteger();
+    if (code != 0) {
+      throw new BrokerException(BrokerError.fromCode(code), r.get(1).toString(), r.get(2).toString());
+    }
+    return r;
+  }
+
+  static Map<String, String> fields(Response flat) {
+    Map<String, String> m = new HashMap<>(flat.size());
+    for (int i = 0; i + 1 < flat.size(); i += 2) {
+      m.put(flat.get(i).toString(), flat.get(i + 1).toString());
+    }
+    return m;
+  }
+
+  private static List<String> strings(Response r) {
+    List<String> out = new ArrayList<>(r.size());
+    for (Response e : r) {
+      out.add(e.toString());
+    }
+    return out;
+  }
+
+  private static String nz(String s) {
+    return s == null ? "" : s;
+  }
+}
