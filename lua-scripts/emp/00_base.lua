@@ -25,7 +25,7 @@ local CFG_DEFAULTS = {
   retention_completed_ms = 86400000, retention_failed_ms = 604800000, events_maxlen = 100000,
   backoff_base_ms = 1000, backoff_factor = 2, backoff_cap_ms = 300000, promote_batch = 100,
   lookahead = 16, head_scan = 4, idem_ttl_ms = 86400000, worker_stale_ms = 30000,
-  max_payload_bytes = 1048576, wake_candidates = 8, sig_ttl_ms = 86400000,
+  max_payload_bytes = 1048576, wake_candidates = 8, sig_ttl_ms = 3456000000,
   worker_retention_ms = 604800000, max_attempts_default = 3
 }
 -- Only the library's own definitions run at load time (no library calls), so the names are listed.

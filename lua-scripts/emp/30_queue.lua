@@ -15,7 +15,7 @@ local function load_job(P, id)
   return j
 end
 
-local W_FIELDS = { 'state', 'slots', 'lease_ms', 'services', 'allow', 'deny', 'wf', 'idle', 'machine' }
+local W_FIELDS = { 'state', 'slots', 'lease_ms', 'services', 'allow', 'deny', 'wf', 'idle', 'machine', 'woken' }
 
 -- Loads an active worker (nil when unknown or departed). Capabilities are decoded lazily.
 local function load_worker(P, wid)
@@ -23,7 +23,7 @@ local function load_worker(P, wid)
   local f = rcall('HMGET', key, unpack(W_FIELDS))
   if f[1] ~= 'active' then return nil end
   local w = { id = wid, key = key, slots = tonumber(f[2]) or 1, lease_ms = tonumber(f[3]) or 15000,
-    services = split_csv(f[4]), idle = f[8] == '1', machine = f[9] or '' }
+    services = split_csv(f[4]), idle = f[8] == '1', machine = f[9] or '', woken = f[10] == '1' }
   if f[7] and f[7] ~= '' then w.wf = f[7] end
   if f[5] and f[5] ~= '' then w.allow = decode(f[5]) end
   if f[6] and f[6] ~= '' then
@@ -92,11 +92,16 @@ local function bucket_remove(P, id, sig, cust)
   if rcall('ZREM', sub_key(P, sig, cust), id) == 1 then refresh_head(P, sig, cust) end
 end
 
-local function clear_idle(P, w)
-  if not w.idle then return end
-  for _, s in ipairs(w.services) do rcall('ZREM', P .. 'idle:' .. s, w.id) end
-  rcall('HSET', w.key, 'idle', '0')
+-- Leaves the idle sets; woken = the worker is being woken (a token is pushed to its wake list).
+local function clear_idle(P, w, woken)
+  if w.idle then
+    for _, s in ipairs(w.services) do rcall('ZREM', P .. 'idle:' .. s, w.id) end
+  end
+  if w.idle or w.woken ~= woken then
+    rcall('HSET', w.key, 'idle', '0', 'woken', woken and '1' or '0')
+  end
   w.idle = false
+  w.woken = woken
 end
 
 local function set_idle(P, w, now)
@@ -114,7 +119,7 @@ local function wake_one(P, cfg, service, sig, cust, wf, now)
     if not w or not w.idle or not seen or now - seen > cfg.worker_stale_ms then
       rcall('ZREM', key, wid)
     elseif (not w.wf or w.wf == wf) and accepts_customer(w, cust) and worker_matches(P, w, sig) then
-      clear_idle(P, w)
+      clear_idle(P, w, true)
       rcall('RPUSH', w.key .. ':wake', '1')
       return true
     end
@@ -141,31 +146,30 @@ local function enqueue(P, cfg, j, now, reason, wake)
   if wake then wake_one(P, cfg, j.service, j.sig, cust, j.workflow_id, now) end
 end
 
--- Moves a job to a terminal status: detaches it, sets the retention TTLs.
-local function finish(P, cfg, j, status, now)
+-- Moves a job to a terminal status: detaches it, sets the retention TTLs. A finished job keeps its
+-- last token and lease fields for the record; fenced calls check the status first.
+local function finish(P, cfg, j, status, now, ...)
   local jk = job_key(P, j.id)
-  rcall('HSET', jk, 'status', status, 'finished_at', fmt(now))
-  rcall('HDEL', jk, 'token', 'lease_until', 'deadline', 'delayed_until')
+  rcall('HSET', jk, 'status', status, 'finished_at', fmt(now), ...)
   detach(P, j.id, j.worker)
   set_status_index(P, j.id, j.status, status, now)
   local ttl = fmt(status == 'completed' and cfg.retention_completed_ms or cfg.retention_failed_ms)
   rcall('PEXPIRE', jk, ttl)
   rcall('PEXPIRE', jk .. ':p', ttl)
-  rcall('PEXPIRE', jk .. ':r', ttl)
+  if j.has_result then rcall('PEXPIRE', jk .. ':r', ttl) end
   if j.idem then rcall('PEXPIRE', P .. 'idem:' .. j.idem, ttl) end
 end
 
 local function cancel_now(P, cfg, j, now)
   finish(P, cfg, j, 'cancelled', now)
-  count(P, 'cancelled')
+  count(P, 'cancelled:' .. j.service)
   emit(P, cfg, 'job.cancelled', 'job', j.id, 'status', 'cancelled', 'prev', j.status, 'service', j.service,
     'worker', j.worker or '')
 end
 
 local function fail_final(P, cfg, j, now, reason, error_text)
-  rcall('HSET', job_key(P, j.id), 'fail_reason', reason, 'error', error_text)
-  finish(P, cfg, j, 'failed', now)
-  count(P, 'failed', 'failed:' .. j.service)
+  finish(P, cfg, j, 'failed', now, 'fail_reason', reason, 'error', error_text)
+  count(P, 'failed:' .. j.service)
   emit(P, cfg, 'job.failed', 'job', j.id, 'status', 'failed', 'prev', j.status, 'service', j.service,
     'worker', j.worker or '', 'reason', reason, 'error', error_text)
 end

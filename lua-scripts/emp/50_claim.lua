@@ -5,16 +5,17 @@ local function better(a, b)
 end
 
 -- Job-level eligibility that a signature cannot express: the retry-avoid rule and a worker's
--- workflow restriction. Also drops ids whose job is gone or no longer queued (self-healing).
+-- workflow restriction. Returns the job's fields when eligible (assign reuses them), nil otherwise.
+-- Drops ids whose job is gone or no longer queued (self-healing).
 local function eligible(P, w, sig, cust, id, now)
-  local f = rcall('HMGET', job_key(P, id), 'status', 'avoid_worker', 'avoid_until', 'workflow_id')
-  if f[1] ~= 'queued' then
+  local job = to_map(rcall('HGETALL', job_key(P, id)))
+  if job.status ~= 'queued' then
     bucket_remove(P, id, sig, cust)
-    return false
+    return nil
   end
-  if f[2] == w.id and (tonumber(f[3]) or 0) > now then return false end
-  if w.wf and f[4] ~= w.wf then return false end
-  return true
+  if job.avoid_worker == w.id and (tonumber(job.avoid_until) or 0) > now then return nil end
+  if w.wf and job.workflow_id ~= w.wf then return nil end
+  return job
 end
 
 -- First eligible job of one sub-bucket, looking at most cfg.lookahead jobs deep.
@@ -26,9 +27,8 @@ local function first_eligible(P, cfg, w, sig, cust, now)
     local r = rcall('ZRANGE', q, from, from + batch - 1, 'WITHSCORES')
     if #r == 0 then return nil end
     for i = 1, #r, 2 do
-      if eligible(P, w, sig, cust, r[i], now) then
-        return { id = r[i], score = tonumber(r[i + 1]), sig = sig, cust = cust }
-      end
+      local job = eligible(P, w, sig, cust, r[i], now)
+      if job then return { id = r[i], score = tonumber(r[i + 1]), sig = sig, cust = cust, job = job } end
     end
     from = from + batch
     batch = cfg.lookahead - from
@@ -63,31 +63,42 @@ end
 
 -- Leases one job to the worker and returns its claim record.
 local function assign(P, cfg, w, c, now)
-  local id = c.id
+  local id, job = c.id, c.job
   local jk = job_key(P, id)
   rcall('ZREM', sub_key(P, c.sig, c.cust), id)
   refresh_head(P, c.sig, c.cust)
-  local claims = rcall('HINCRBY', jk, 'claims', 1)
-  local f = rcall('HMGET', jk, 'failures', 'service', 'timeout_s')
-  local attempt = (tonumber(f[1]) or 0) + 1
+  local claims = (tonumber(job.claims) or 0) + 1
+  local attempt = (tonumber(job.failures) or 0) + 1
   local token = attempt .. '.' .. claims
   local lease_until = now + w.lease_ms
-  local deadline
-  if tonumber(f[3]) then
+  local set = { 'status', 'assigned', 'worker', w.id, 'token', token, 'claims', tostring(claims),
+    'assigned_at', fmt(now), 'progress', '0' }
+  if tonumber(job.timeout_s) then
     -- A job with a timeout is never leased past its deadline; emp_reap then fails the attempt.
-    deadline = now + math.floor(tonumber(f[3]) * 1000)
+    local deadline = now + math.floor(tonumber(job.timeout_s) * 1000)
     if deadline < lease_until then lease_until = deadline end
+    set[#set + 1] = 'deadline'
+    set[#set + 1] = fmt(deadline)
   end
-  rcall('HSET', jk, 'status', 'assigned', 'worker', w.id, 'token', token, 'assigned_at', fmt(now),
-    'lease_until', fmt(lease_until), 'progress', '0')
-  if deadline then rcall('HSET', jk, 'deadline', fmt(deadline)) end
-  rcall('HDEL', jk, 'avoid_worker', 'avoid_until')
+  set[#set + 1] = 'lease_until'
+  set[#set + 1] = fmt(lease_until)
+  rcall('HSET', jk, unpack(set))
+  if job.avoid_worker then
+    rcall('HDEL', jk, 'avoid_worker', 'avoid_until')
+    job.avoid_worker, job.avoid_until = nil, nil
+  end
   rcall('ZADD', P .. 'leases', fmt(lease_until), id)
   rcall('SADD', w.key .. ':jobs', id)
   set_status_index(P, id, 'queued', 'assigned', now)
-  emit(P, cfg, 'job.assigned', 'job', id, 'status', 'assigned', 'prev', 'queued', 'service', f[2],
+  emit(P, cfg, 'job.assigned', 'job', id, 'status', 'assigned', 'prev', 'queued', 'service', job.service,
     'worker', w.id, 'attempt', tostring(attempt))
-  return { id, token, fmt(lease_until), rcall('GET', jk .. ':p') or '', rcall('HGETALL', jk) }
+  for i = 1, #set, 2 do job[set[i]] = set[i + 1] end
+  local flat = {}
+  for k, v in pairs(job) do
+    flat[#flat + 1] = k
+    flat[#flat + 1] = v
+  end
+  return { id, token, fmt(lease_until), rcall('GET', jk .. ':p') or '', flat }
 end
 
 --[[
@@ -106,9 +117,9 @@ local function claim(keys, args)
   local w = load_worker(P, wid)
   if not w then return err(E_UNKNOWN_WORKER, 'worker', 'unknown or departed worker ' .. tostring(wid)) end
   local now = now_ms()
-  clear_idle(P, w)
-  rcall('DEL', w.key .. ':wake')
-  rcall('ZADD', P .. 'workers', fmt(now), wid)
+  -- a pending wake token is stale now: this claim sees every job submitted before it
+  if w.woken then rcall('DEL', w.key .. ':wake') end
+  clear_idle(P, w, false)
   promote_due(P, cfg, now, cfg.promote_batch, false)
   local free = w.slots - rcall('SCARD', w.key .. ':jobs')
   if want > free then want = free end
@@ -125,7 +136,7 @@ local function claim(keys, args)
       end
       if not best then break end
       out[#out + 1] = assign(P, cfg, w, best, now)
-      cands[best.sig] = best_in_sig(P, cfg, w, best.sig, now)
+      if #out - 1 < want then cands[best.sig] = best_in_sig(P, cfg, w, best.sig, now) end
     end
   end
   if args[3] == '1' and want > 0 and #out - 1 < want then set_idle(P, w, now) end

@@ -62,10 +62,12 @@ local function complete(keys, args)
   local cfg = load_cfg(P)
   local now = now_ms()
   local jk = job_key(P, j.id)
-  if args[4] and args[4] ~= '' then rcall('SET', jk .. ':r', args[4]) end
-  rcall('HSET', jk, 'progress', '100')
-  finish(P, cfg, j, 'completed', now)
-  count(P, 'completed', 'completed:' .. j.service)
+  if args[4] and args[4] ~= '' then
+    rcall('SET', jk .. ':r', args[4])
+    j.has_result = true
+  end
+  finish(P, cfg, j, 'completed', now, 'progress', '100')
+  count(P, 'completed:' .. j.service)
   emit(P, cfg, 'job.completed', 'job', j.id, 'status', 'completed', 'prev', j.status, 'service', j.service,
     'worker', j.worker)
   return { OK }

@@ -61,7 +61,12 @@ local function stats(keys)
   local now = now_ms()
   local out = { now = now, statuses = {}, counters = {}, queues = {}, unrunnable_jobs = 0, oldest_queued_ms = 0 }
   for _, st in ipairs(STATUSES) do out.statuses[st] = rcall('ZCARD', P .. 'idx:' .. st) end
-  for name, v in pairs(to_map(rcall('HGETALL', P .. 'counters'))) do out.counters[name] = tonumber(v) end
+  -- per-service counters ('completed:<svc>') also add up to their total ('completed')
+  for name, v in pairs(to_map(rcall('HGETALL', P .. 'counters'))) do
+    out.counters[name] = tonumber(v)
+    local total = string.match(name, '^(%a+):')
+    if total then out.counters[total] = (out.counters[total] or 0) + tonumber(v) end
+  end
   local oldest = rcall('ZRANGE', P .. 'idx:queued', 0, 0, 'WITHSCORES')
   if oldest[1] then out.oldest_queued_ms = now - tonumber(oldest[2]) end
   local census, docs = worker_census(P, cfg, now)
