@@ -58,7 +58,11 @@ public final class RedisServer implements AutoCloseable {
 
   /** The redis-server binary: {@code $EMP_REDIS_SERVER}, else {@code redis-server} on the PATH. */
   public static Path locateBinary() {
-    String configured = System.getenv(BINARY_ENV);
+    return locateBinary(System.getenv());
+  }
+
+  static Path locateBinary(java.util.Map<String, String> env) {
+    String configured = env.get(BINARY_ENV);
     if (configured != null && !configured.isBlank()) {
       Path p = Path.of(configured);
       if (Files.isExecutable(p)) {
@@ -66,14 +70,13 @@ public final class RedisServer implements AutoCloseable {
       }
       throw new IllegalStateException(BINARY_ENV + "=" + configured + " is not an executable file");
     }
-    Optional<Path> onPath = findOnPath("redis-server");
+    Optional<Path> onPath = findOnPath(env.get("PATH"), "redis-server");
     return onPath.orElseThrow(() -> new IllegalStateException(
       "redis-server was not found on the PATH. Install it (Debian/Ubuntu: `sudo apt-get install -y redis-server`,"
         + " macOS: `brew install redis`) or point " + BINARY_ENV + " at the binary. Redis >= 7.0 is required."));
   }
 
-  private static Optional<Path> findOnPath(String name) {
-    String path = System.getenv("PATH");
+  private static Optional<Path> findOnPath(String path, String name) {
     if (path == null) {
       return Optional.empty();
     }

@@ -36,4 +36,17 @@ class RedisServerTest {
       assertThat(own.ping()).isTrue();
     }
   }
+
+  @Test
+  @DisplayName("a missing redis-server fails with an install hint; EMP_REDIS_SERVER must be executable")
+  void missingBinaryExplains() {
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> RedisServer.locateBinary(java.util.Map.of("PATH", "/nonexistent")))
+      .hasMessageContaining("apt-get install -y redis-server")
+      .hasMessageContaining(RedisServer.BINARY_ENV);
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> RedisServer.locateBinary(
+        java.util.Map.of(RedisServer.BINARY_ENV, "/nonexistent/redis-server")))
+      .hasMessageContaining("is not an executable file");
+    assertThat(RedisServer.locateBinary(java.util.Map.of("PATH", "/nonexistent:/usr/bin:/usr/local/bin")).toString())
+      .endsWith("redis-server");
+  }
 }

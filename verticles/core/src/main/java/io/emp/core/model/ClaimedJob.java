@@ -5,6 +5,10 @@ package io.emp.core.model;
  * {@link #token()}; the lease runs until {@link #leaseUntil()} unless renewed by a heartbeat.
  */
 public record ClaimedJob(String id, String token, long leaseUntil, Job job) {
+  public Lease lease() {
+    return new Lease(id, job.worker(), token, leaseUntil);
+  }
+
   /** The payload JSON text ("" when the job has none). */
   public String payload() {
     return job.payload() == null ? "" : job.payload();
