@@ -78,3 +78,47 @@ local function stats(keys)
   end
   return { OK, cjson.encode(out) }
 end
+
+-- Derived presence: left (deregistered), online, stale (missed heartbeats), offline (long gone).
+local function presence(state, last_seen, now, cfg)
+  if state ~= 'active' then return 'left' end
+  local age = now - (tonumber(last_seen) or 0)
+  if age <= cfg.worker_stale_ms then return 'online' end
+  if age <= cfg.worker_offline_ms then return 'stale' end
+  return 'offline'
+end
+
+--[[
+  emp_workers (no-writes) — the worker registry with derived presence and held jobs.
+  KEYS[1] P
+  ARGV[1] machine id ('' = all machines)
+  Returns {0, json}: [{id, machine, status, state, last_seen, registered_at, slots, lease_ms, pool,
+          services[], jobs[], idle, capabilities{}}], sorted by id
+]]
+local function workers(keys, args)
+  local P, machine = keys[1], args[1] or ''
+  local cfg = load_cfg(P)
+  local now = now_ms()
+  local ids
+  if machine ~= '' then
+    ids = rcall('SMEMBERS', P .. 'machine:' .. machine .. ':workers')
+  else
+    ids = rcall('ZRANGE', P .. 'workers', 0, -1)
+  end
+  table.sort(ids)
+  local out = {}
+  for _, wid in ipairs(ids) do
+    local key = worker_key(P, wid)
+    local h = to_map(rcall('HGETALL', key))
+    if h.machine then
+      out[#out + 1] = {
+        id = wid, machine = h.machine, state = h.state, status = presence(h.state, h.last_seen, now, cfg),
+        last_seen = tonumber(h.last_seen), registered_at = tonumber(h.registered_at), slots = tonumber(h.slots),
+        lease_ms = tonumber(h.lease_ms), pool = h.pool or '', services = split_csv(h.services),
+        jobs = rcall('SMEMBERS', key .. ':jobs'), idle = h.idle == '1', capabilities = decode(h.caps) or {}
+      }
+    end
+  end
+  if #out == 0 then return { OK, '[]' } end
+  return { OK, cjson.encode(out) }
+end

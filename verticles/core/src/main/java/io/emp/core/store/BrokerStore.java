@@ -192,6 +192,15 @@ public final class BrokerStore {
     return callReadOnly("emp_stats", List.of()).map(r -> new JsonObject(r.get(1).toString()));
   }
 
+  /**
+   * The worker registry (of one machine, or all when {@code machineId} is null), each with derived
+   * {@code status} (online, stale, offline, left), held job ids and capabilities.
+   */
+  public Future<io.vertx.core.json.JsonArray> workers(String machineId) {
+    return callReadOnly("emp_workers", List.of(nz(machineId)))
+      .map(r -> new io.vertx.core.json.JsonArray(r.get(1).toString()));
+  }
+
   public Future<Pruned> prune(int max) {
     return call("emp_prune", List.of(String.valueOf(max)))
       .map(r -> new Pruned(r.get(1).toInteger(), r.get(2).toInteger(), r.get(3).toInteger()));

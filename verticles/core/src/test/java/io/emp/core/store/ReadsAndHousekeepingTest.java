@@ -146,4 +146,30 @@ class ReadsAndHousekeepingTest extends StoreTestBase {
     assertThat(e.field()).isEqualTo("no_such_thing");
     assertThat(namespaceKeys()).isEmpty();
   }
+
+  @Test
+  @DisplayName("the worker registry shows presence, held jobs and capabilities; departed workers stay listed")
+  void workerRegistry() {
+    configure(Map.of("worker_stale_ms", 200, "worker_offline_ms", 400));
+    submit("s");
+    register("a", caps("s"));
+    register("b", new JsonObject("{\"services\":[\"s\"],\"pool\":\"fast\"}"));
+    register("c", caps("s"));
+    ClaimedJob held = claimOne("a");
+    await(store.deregister("c"));
+    var all = await(store.workers(null));
+    assertThat(all).hasSize(3);
+    JsonObject a = all.getJsonObject(0);
+    assertThat(a.getString("id")).isEqualTo("a");
+    assertThat(a.getString("status")).isEqualTo("online");
+    assertThat(a.getJsonArray("jobs")).containsExactly(held.id());
+    assertThat(a.getJsonObject("capabilities").getJsonArray("services")).containsExactly("s");
+    assertThat(all.getJsonObject(1).getString("pool")).isEqualTo("fast");
+    assertThat(all.getJsonObject(2).getString("status")).isEqualTo("left");
+    sleep(250);
+    assertThat(await(store.workers(null)).getJsonObject(0).getString("status")).isEqualTo("stale");
+    sleep(250);
+    assertThat(await(store.workers("m1")).getJsonObject(0).getString("status")).isEqualTo("offline");
+    assertThat(await(store.workers("no-such-machine"))).isEmpty();
+  }
 }
