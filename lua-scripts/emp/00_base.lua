@@ -19,6 +19,7 @@ local E_UNKNOWN_WORKER = -2
 local E_FENCED = -3
 local E_ILLEGAL_STATE = -4
 local E_INVALID = -5
+local E_TOO_LARGE = -6
 
 local CFG_DEFAULTS = {
   lease_ms = 15000, retry_avoid_ms = 30000, poison_losses = 3,

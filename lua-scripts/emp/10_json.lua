@@ -53,6 +53,15 @@ local function valid_value(v, depth)
   return false
 end
 
+-- cjson encodes an empty table as {}; fields known to be arrays are fixed up after encoding.
+local function encode_with_arrays(v, array_fields)
+  local s = cjson.encode(v)
+  for _, f in ipairs(array_fields) do
+    s = string.gsub(s, '"' .. f .. '":{}', '"' .. f .. '":[]')
+  end
+  return s
+end
+
 -- Canonical JSON: sorted keys, integers without exponent. Two equal documents encode identically,
 -- whatever the key order of the submission.
 local canon

@@ -91,7 +91,7 @@ end
   ARGV[2] submission JSON (see docs/redis-functions.md#emp_submit)
   ARGV[3] payload JSON text ('' = none), stored opaque
   Returns {0, id, status, duplicate(0|1)}
-  Errors  {-5, field, message}: nothing has been written
+  Errors  {-5, field, message}, {-6, 'payload', message} over max_payload_bytes: nothing has been written
 ]]
 local function submit(keys, args)
   local P, id, payload = keys[1], args[1], args[3] or ''
@@ -103,7 +103,7 @@ local function submit(keys, args)
   local req
   req, bad, why = normalize_requirements(s.requirements, s.service)
   if not req then return err(E_INVALID, bad, why) end
-  if #payload > cfg.max_payload_bytes then return err(E_INVALID, 'payload', 'larger than ' .. fmt(cfg.max_payload_bytes) .. ' bytes') end
+  if #payload > cfg.max_payload_bytes then return err(E_TOO_LARGE, 'payload', 'larger than ' .. fmt(cfg.max_payload_bytes) .. ' bytes') end
   if type(id) ~= 'string' or not string.find(id, '^[0-9A-HJKMNP-TV-Z]+$') or #id ~= 26 then
     return err(E_INVALID, 'id', 'must be a 26-character ULID')
   end

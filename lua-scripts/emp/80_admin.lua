@@ -60,17 +60,19 @@ local function retry(keys, args)
 end
 
 --[[
-  emp_get_job (no-writes) — one job with payload and result.
+  emp_get_job (no-writes) — one job with payload and result, and the newest event id at that moment
+  (an SSE stream sends the job as its state with this id, then every later event: exact, no gap).
   KEYS[1] P
   ARGV[1] job id
-  Returns {0, payload or '', result or '', {field, value, ...}}
+  Returns {0, payload or '', result or '', {field, value, ...}, newest event id or ''}
   Errors  {-1} unknown job
 ]]
 local function get_job(keys, args)
   local jk = job_key(keys[1], args[1])
   local h = rcall('HGETALL', jk)
   if #h == 0 then return err(E_NOT_FOUND, 'job', 'unknown job ' .. tostring(args[1])) end
-  return { OK, rcall('GET', jk .. ':p') or '', rcall('GET', jk .. ':r') or '', h }
+  local newest = rcall('XREVRANGE', keys[1] .. 'events', '+', '-', 'COUNT', 1)[1]
+  return { OK, rcall('GET', jk .. ':p') or '', rcall('GET', jk .. ':r') or '', h, newest and newest[1] or '' }
 end
 
 -- Index entries strictly after the cursor (score desc, id desc), skipping other services.

@@ -76,7 +76,7 @@ local function stats(keys)
     out.queues[#out.queues + 1] = q
     if not q.runnable then out.unrunnable_jobs = out.unrunnable_jobs + q.depth end
   end
-  return { OK, cjson.encode(out) }
+  return { OK, encode_with_arrays(out, { 'queues' }) }
 end
 
 -- Derived presence: left (deregistered), online, stale (missed heartbeats), offline (long gone).
@@ -120,5 +120,5 @@ local function workers(keys, args)
     end
   end
   if #out == 0 then return { OK, '[]' } end
-  return { OK, cjson.encode(out) }
+  return { OK, encode_with_arrays(out, { 'jobs', 'services' }) }
 end

@@ -65,6 +65,13 @@ public final class Ulid {
     return new String(out);
   }
 
+  private static final java.util.regex.Pattern FORMAT = java.util.regex.Pattern.compile("[0-9A-HJKMNP-TV-Z]{26}");
+
+  /** True for a well-formed ULID (26 characters of Crockford base32). */
+  public static boolean isValid(String s) {
+    return s != null && FORMAT.matcher(s).matches();
+  }
+
   /** Epoch milliseconds encoded in a ULID. */
   public static long timestamp(String ulid) {
     long ms = 0;

@@ -31,7 +31,8 @@ public record JobSubmission(
   public static final int DEFAULT_PRIORITY = 50;
   public static final int DEFAULT_MAX_ATTEMPTS = 3;
   public static final long DEFAULT_MAX_PAYLOAD_BYTES = 1_048_576;
-  static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.:-]{1,64}");
+  /** Service, pool and other names that appear in keys: 1–64 characters of [A-Za-z0-9_.:-]. */
+  public static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.:-]{1,64}");
   private static final Set<String> FIELDS = Set.of("service", "payload", "priority", "requirements", "pool",
     "customer_id", "workflow_id", "workflow_priority", "workflow_datetime", "step_number", "max_attempts",
     "timeout_s", "delay_ms", "idempotency_key", "backoff");

@@ -6,7 +6,8 @@ public enum BrokerError {
   UNKNOWN_WORKER(-2),
   FENCED(-3),
   ILLEGAL_STATE(-4),
-  INVALID(-5);
+  INVALID(-5),
+  TOO_LARGE(-6);
 
   private final int code;
 

@@ -167,8 +167,23 @@ public final class BrokerStore {
   }
 
   public Future<Job> getJob(String jobId) {
-    return callReadOnly("emp_get_job", List.of(jobId))
-      .map(r -> Job.fromFields(jobId, fields(r.get(3)), r.get(1).toString(), r.get(2).toString()));
+    return getJobSnapshot(jobId).map(JobSnapshot::job);
+  }
+
+  /**
+   * The job and the newest event id of the namespace, read in one atomic call: every event after
+   * that id is a change the job snapshot does not contain yet (what an SSE stream needs).
+   */
+  public Future<JobSnapshot> getJobSnapshot(String jobId) {
+    return callReadOnly("emp_get_job", List.of(jobId)).map(r -> {
+      String newest = r.get(4).toString();
+      return new JobSnapshot(Job.fromFields(jobId, fields(r.get(3)), r.get(1).toString(), r.get(2).toString()),
+        newest.isEmpty() ? null : newest);
+    });
+  }
+
+  /** A job and the newest event id at the moment it was read (null when the stream is empty). */
+  public record JobSnapshot(Job job, String newestEventId) {
   }
 
   /** One page of jobs, newest first; {@code status}, {@code cursor} and {@code service} may be null. */

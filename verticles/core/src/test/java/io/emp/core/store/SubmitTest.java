@@ -101,7 +101,7 @@ class SubmitTest extends StoreTestBase {
     Request req = Request.cmd(Command.FCALL).arg("emp_submit").arg(1).arg(keys.prefix())
       .arg("01JD00000000000000000000AB").arg("{\"service\":\"x\"}").arg("{\"p\":\"" + "x".repeat(200) + "\"}");
     Response r = await(redis.send(req));
-    assertThat(r.get(0).toInteger()).isEqualTo(-5);
+    assertThat(r.get(0).toInteger()).isEqualTo(BrokerError.TOO_LARGE.code());
     assertThat(r.get(1).toString()).isEqualTo("payload");
     assertThat(namespaceKeys()).containsExactly(keys.config());
   }

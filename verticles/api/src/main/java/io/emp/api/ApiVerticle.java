@@ -1,0 +1,161 @@
+package io.emp.api;
+
+import io.emp.core.config.EnvConfig;
+import io.emp.core.events.EventPublisher;
+import io.emp.core.events.EventTailer;
+import io.emp.core.http.Readiness;
+import io.emp.core.metrics.Metrics;
+import io.emp.core.redis.RedisClients;
+import io.emp.core.store.BrokerStore;
+import io.emp.core.store.FunctionLoader;
+import io.emp.core.store.LuaLibrary;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.CorsHandler;
+import io.vertx.redis.client.Redis;
+import java.util.List;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The api role: REST, SSE and WebSocket for clients of one namespace (docs/api.md). {@link #start()}
+ * completes once the function library is loaded, the event tailer follows the stream and the server
+ * listens. Holds no static state, so several can run in one JVM against different namespaces.
+ */
+public final class ApiVerticle extends VerticleBase {
+  private static final Logger LOG = LoggerFactory.getLogger(ApiVerticle.class);
+  private static final List<Integer> ERROR_STATUSES = List.of(400, 401, 403, 404, 405, 413, 415, 500);
+
+  private final ApiConfig config;
+  private Redis redis;
+  private EventTailer tailer;
+  private HttpServer server;
+  private Router router;
+  private volatile int port = -1;
+
+  public ApiVerticle(ApiConfig config) {
+    this.config = config;
+  }
+
+  /** For the standalone jar and tests: the verticle configured from {@code EMP_*} values. */
+  public static ApiVerticle fromEnv(EnvConfig env) {
+    return new ApiVerticle(ApiConfig.from(env));
+  }
+
+  @Override
+  public Future<?> start() {
+    LuaLibrary library = LuaLibrary.fromClasspath();
+    Routes h = wire(library);
+
+    router = Router.router(vertx);
+    cors(router);
+    router.get("/health").handler(h.ops()::health);
+    router.get("/ready").handler(h.ops()::ready);
+    router.get("/metrics").handler(h.ops()::metrics);
+    router.get("/openapi.yaml").handler(h.ops()::openapi);
+    router.route().handler(new TokenAuth(config.token(), ApiVerticle::isBrowserStream));
+    router.post(JobRoutes.BASE).consumes(Http.JSON).handler(body()).handler(h.jobs()::submit);
+    router.get(JobRoutes.BASE).handler(h.jobs()::list);
+    router.get(JobRoutes.BASE + "/:id").handler(h.jobs()::get);
+    router.post(JobRoutes.BASE + "/:id/cancel").handler(h.jobs()::cancel);
+    router.post(JobRoutes.BASE + "/:id/retry").handler(h.jobs()::retry);
+    router.get(JobRoutes.BASE + "/:id/events").handler(h.events()::stream);
+    router.get("/api/workers").handler(h.fleet()::workers);
+    router.get("/api/machines").handler(h.fleet()::machines);
+    router.get("/api/stats").handler(h.fleet()::stats);
+    router.get(ClientSockets.PATH).handler(h.sockets()::upgrade);
+    router.route().failureHandler(ErrorMapper::handle);
+    ERROR_STATUSES.forEach(status -> router.errorHandler(status, ErrorMapper::handle));
+
+    return FunctionLoader.ensureLoaded(redis, library)
+      .compose(v -> tailer.start())
+      .compose(v -> listen())
+      .onSuccess(v -> LOG.info("api listening on http://{}:{} for namespace {} (auth {})", config.host(), port,
+        config.redis().namespace(), config.authEnabled() ? "on" : "OFF"))
+      .recover(e -> release().transform(x -> Future.failedFuture(e))); // a failed start gets no stop()
+  }
+
+  @Override
+  public Future<?> stop() {
+    return release();
+  }
+
+  /** The port the server listens on (the chosen one when configured as 0); -1 before start. */
+  public int actualPort() {
+    return port;
+  }
+
+  /** The configured routes, for the OpenAPI contract test. */
+  Router router() {
+    return router;
+  }
+
+  /** The route handlers, wired to one Redis client, store and metrics. */
+  private record Routes(JobRoutes jobs, JobEvents events, FleetRoutes fleet, OpsRoutes ops, ClientSockets sockets) {
+  }
+
+  private Routes wire(LuaLibrary library) {
+    redis = RedisClients.create(vertx, config.redis().url(), config.redis().poolSize());
+    BrokerStore store = new BrokerStore(redis, config.redis().keys());
+    ApiMetrics metrics = new ApiMetrics(Metrics.registry());
+    Jobs jobs = new Jobs(store, config.maxPayloadBytes(), metrics);
+    tailer = new EventTailer(vertx, redis, store.keys(), "$", new EventPublisher(vertx.eventBus())::publish);
+    return new Routes(
+      new JobRoutes(jobs),
+      new JobEvents(vertx, store, new EventLog(redis, store.keys()), config.sseKeepAliveMs(), metrics),
+      new FleetRoutes(store),
+      new OpsRoutes(vertx, new Readiness().redis(redis, library.version())),
+      new ClientSockets(jobs, vertx.eventBus(), metrics));
+  }
+
+  /** The GET endpoints browsers open without custom headers (EventSource, WebSocket): ?token= allowed. */
+  private static boolean isBrowserStream(String path) {
+    return path.equals(ClientSockets.PATH) || path.startsWith(JobRoutes.BASE + "/") && path.endsWith("/events");
+  }
+
+  private Future<Void> release() {
+    Future<Void> tailing = tailer == null ? Future.succeededFuture() : tailer.stop();
+    return tailing
+      .eventually(() -> server == null ? Future.succeededFuture() : server.close())
+      .eventually(() -> redis.close());
+  }
+
+  private Future<Void> listen() {
+    if (!config.authEnabled()) {
+      LOG.warn("EMP_AUTH=off: the api accepts every request without a token");
+    }
+    int wsLimit = (int) Math.min(Integer.MAX_VALUE, config.bodyLimitBytes());
+    HttpServerOptions options = new HttpServerOptions()
+      .setMaxWebSocketFrameSize(wsLimit)
+      .setMaxWebSocketMessageSize(wsLimit);
+    server = vertx.createHttpServer(options).requestHandler(router);
+    return server.listen(config.port(), config.host()).map(s -> {
+      port = s.actualPort();
+      return null;
+    });
+  }
+
+  private BodyHandler body() {
+    return BodyHandler.create(false).setBodyLimit(config.bodyLimitBytes());
+  }
+
+  /** Only the configured origins get CORS headers; bearer tokens, not cookies, so no credentials. */
+  private void cors(Router r) {
+    if (config.corsOrigins().isEmpty()) {
+      return;
+    }
+    r.route().handler(CorsHandler.create()
+      .addOrigins(config.corsOrigins())
+      .allowCredentials(false)
+      .allowedMethods(Set.of(HttpMethod.GET, HttpMethod.POST, HttpMethod.OPTIONS))
+      .allowedHeaders(Set.of("Authorization", "Content-Type", "Last-Event-ID"))
+      .exposedHeaders(Set.of("Location"))
+      .maxAgeSeconds(600));
+  }
+}

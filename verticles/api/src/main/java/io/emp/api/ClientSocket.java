@@ -1,0 +1,188 @@
+package io.emp.api;
+
+import io.emp.core.bus.Addresses;
+import io.emp.core.events.BrokerEvent;
+import io.vertx.core.Future;
+import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One client WebSocket ({@code /ws/client}): JSON text messages {@code submit_job}, {@code subscribe},
+ * {@code unsubscribe}, {@code cancel_job}. Every failure is answered with an {@code error} message
+ * and the socket stays open. Subscriptions are per-job event-bus consumers, removed on unsubscribe,
+ * after the job's terminal event, and when the socket closes.
+ */
+final class ClientSocket {
+  static final int MAX_SUBSCRIPTIONS = 1_000;
+  private static final Logger LOG = LoggerFactory.getLogger(ClientSocket.class);
+
+  private final ServerWebSocket ws;
+  private final Jobs jobs;
+  private final EventBus bus;
+  private final ApiMetrics metrics;
+  private final Map<String, MessageConsumer<JsonObject>> subscriptions = new HashMap<>();
+  private final Map<String, String> lastSent = new HashMap<>();
+  private boolean closed;
+
+  ClientSocket(ServerWebSocket ws, Jobs jobs, EventBus bus, ApiMetrics metrics) {
+    this.ws = ws;
+    this.jobs = jobs;
+    this.bus = bus;
+    this.metrics = metrics;
+  }
+
+  void start() {
+    metrics.wsOpened();
+    LOG.info("client socket opened from {}", ws.remoteAddress());
+    ws.textMessageHandler(this::onMessage);
+    ws.binaryMessageHandler(b -> error(null, ApiError.invalid("message", "send JSON as text frames")));
+    ws.closeHandler(v -> close());
+    ws.exceptionHandler(e -> LOG.debug("client socket error: {}", e.toString()));
+  }
+
+  private void onMessage(String text) {
+    Object requestId = null;
+    try {
+      JsonObject msg = JsonBody.parse(text, "message");
+      requestId = msg.getValue("request_id");
+      Object id = requestId;
+      dispatch(msg).onFailure(e -> error(id, e));
+    } catch (RuntimeException e) {
+      error(requestId, e);
+    }
+  }
+
+  private Future<?> dispatch(JsonObject msg) {
+    Object requestId = msg.getValue("request_id");
+    String type = msg.getValue("type") instanceof String t ? t : "";
+    return switch (type) {
+      case "submit_job" -> jobs.submit(object(msg, "job"))
+        .onSuccess(s -> send(reply("job_submitted", requestId)
+          .mergeIn(Jobs.submitted(s))
+          .put("duplicate", s.duplicate())));
+      case "cancel_job" -> {
+        String id = text(msg, "job_id");
+        yield jobs.cancel(id).onSuccess(st -> send(reply("job_cancel", requestId).put("id", id).put("status", st)));
+      }
+      case "subscribe" -> subscribe(jobIds(msg))
+        .onSuccess(ids -> send(reply("subscribed", requestId).put("job_ids", ids)));
+      case "unsubscribe" -> {
+        List<String> ids = jobIds(msg);
+        ids.forEach(this::unsubscribe);
+        yield Future.succeededFuture(send(reply("unsubscribed", requestId).put("job_ids", new JsonArray(ids))));
+      }
+      default -> Future.failedFuture(ApiError.invalid("type",
+        "unknown message type '" + type + "' (submit_job, subscribe, unsubscribe, cancel_job)"));
+    };
+  }
+
+  /** Checks the jobs exist, then registers one consumer per job not yet followed. */
+  private Future<JsonArray> subscribe(List<String> ids) {
+    long fresh = ids.stream().distinct().filter(id -> !subscriptions.containsKey(id)).count();
+    if (subscriptions.size() + fresh > MAX_SUBSCRIPTIONS) {
+      return Future.failedFuture(ApiError.invalid("job_ids",
+        "at most " + MAX_SUBSCRIPTIONS + " subscriptions per socket"));
+    }
+    List<Future<?>> known = new ArrayList<>();
+    ids.forEach(id -> known.add(jobs.get(id)));
+    return Future.all(known).compose(v -> {
+      List<Future<Void>> registered = new ArrayList<>();
+      for (String id : ids) {
+        if (!closed && !subscriptions.containsKey(id)) {
+          MessageConsumer<JsonObject> c = bus.localConsumer(Addresses.job(id), m -> push(id, m.body()));
+          subscriptions.put(id, c);
+          registered.add(c.completion());
+        }
+      }
+      return Future.all(registered).map(x -> new JsonArray(ids));
+    });
+  }
+
+  private void push(String jobId, JsonObject event) {
+    String id = event.getString("id");
+    String last = lastSent.get(jobId);
+    if (closed || id == null || last != null && !BrokerEvent.isAfter(id, last)) {
+      return; // reported twice (two tailers in this process)
+    }
+    lastSent.put(jobId, id);
+    send(new JsonObject().put("type", "job_event").put("job_id", jobId).put("event", event));
+    if (BrokerEvent.fromJson(event).isTerminal()) {
+      unsubscribe(jobId);
+    }
+  }
+
+  private void unsubscribe(String jobId) {
+    MessageConsumer<JsonObject> c = subscriptions.remove(jobId);
+    lastSent.remove(jobId);
+    if (c != null) {
+      c.unregister();
+    }
+  }
+
+  private void error(Object requestId, Throwable e) {
+    ApiError a = ErrorMapper.toApiError(e, 500, "websocket message");
+    send(reply("error", requestId).put("error", ErrorMapper.body(a).getJsonObject("error")));
+  }
+
+  private Void send(JsonObject msg) {
+    if (!closed) {
+      ws.writeTextMessage(msg.encode());
+      if (ws.writeQueueFull()) {
+        LOG.info("closing client socket {}: the client is not reading", ws.remoteAddress());
+        ws.close((short) 1008, "client too slow");
+      }
+    }
+    return null;
+  }
+
+  private void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    List.copyOf(subscriptions.keySet()).forEach(this::unsubscribe);
+    metrics.wsClosed();
+    LOG.info("client socket closed from {}", ws.remoteAddress());
+  }
+
+  private static JsonObject reply(String type, Object requestId) {
+    return new JsonObject().put("type", type).put("request_id", requestId);
+  }
+
+  private static JsonObject object(JsonObject msg, String field) {
+    if (!(msg.getValue(field) instanceof JsonObject o)) {
+      throw ApiError.invalid(field, "required: a JSON object (the same body as POST /api/jobs)");
+    }
+    return o;
+  }
+
+  private static String text(JsonObject msg, String field) {
+    if (!(msg.getValue(field) instanceof String s) || s.isEmpty()) {
+      throw ApiError.invalid(field, "required: a job id");
+    }
+    return s;
+  }
+
+  private static List<String> jobIds(JsonObject msg) {
+    if (!(msg.getValue("job_ids") instanceof JsonArray a) || a.isEmpty()) {
+      throw ApiError.invalid("job_ids", "required: a non-empty array of job ids");
+    }
+    List<String> ids = new ArrayList<>();
+    for (Object o : a) {
+      if (!(o instanceof String s) || !Jobs.isJobId(s)) {
+        throw ApiError.invalid("job_ids", "not a job id: " + o);
+      }
+      ids.add(s);
+    }
+    return ids.stream().distinct().toList();
+  }
+}

@@ -1,0 +1,118 @@
+package io.emp.api;
+
+import io.emp.core.store.BrokerException;
+import io.emp.core.validation.ValidationException;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import java.net.ConnectException;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one place where failures become HTTP answers (and WebSocket error messages):
+ * {@code {"error": {"code", "message", "field"}}}. Expected refusals map to 4xx; an unreachable Redis
+ * to 503; anything else is a bug: 500, logged with its stack trace.
+ */
+final class ErrorMapper {
+  private static final Logger LOG = LoggerFactory.getLogger(ErrorMapper.class);
+
+  private ErrorMapper() {
+  }
+
+  /** Failure handler of every route, and error handler of the router (404, 405, 413, ...). */
+  static void handle(RoutingContext rc) {
+    ApiError e = toApiError(rc.failure(), rc.statusCode(), rc.request().method() + " " + rc.request().path());
+    HttpServerResponse response = rc.response();
+    if (response.ended()) {
+      return;
+    }
+    if (response.headWritten()) {
+      response.reset(); // a stream was already under way: all we can do is cut it
+      return;
+    }
+    if (e.status() == 401) {
+      response.putHeader("WWW-Authenticate", "Bearer");
+    }
+    Http.json(response, e.status(), body(e));
+  }
+
+  /** Maps any failure, or a bare status code when {@code failure} is null, to the api error. */
+  static ApiError toApiError(Throwable failure, int status, String what) {
+    if (failure instanceof ApiError a) {
+      return a;
+    }
+    if (failure instanceof ValidationException v) {
+      return sizeOrInvalid(v.field(), v.reason());
+    }
+    if (failure instanceof BrokerException b) {
+      return fromBroker(b);
+    }
+    if (failure == null) {
+      return fromStatus(status, what);
+    }
+    if (status >= 400 && status < 500) { // a handler refused with a status and a reason (e.g. CORS)
+      ApiError byStatus = fromStatus(status, what);
+      return new ApiError(status, byStatus.code(), byStatus.field(), failure.getMessage());
+    }
+    if (isUnavailable(failure)) {
+      LOG.warn("{}: Redis unavailable: {}", what, failure.toString());
+      return new ApiError(503, "UNAVAILABLE", null, "the broker's Redis is unavailable; retry later");
+    }
+    LOG.error("{} failed with an unexpected error", what, failure);
+    return new ApiError(500, "INTERNAL", null, "internal error (logged on the server)");
+  }
+
+  static JsonObject body(ApiError e) {
+    return new JsonObject().put("error", new JsonObject()
+      .put("code", e.code())
+      .put("message", e.getMessage())
+      .put("field", e.field()));
+  }
+
+  private static ApiError fromBroker(BrokerException b) {
+    return switch (b.error()) {
+      case NOT_FOUND -> new ApiError(404, "NOT_FOUND", "id", b.getMessage());
+      case ILLEGAL_STATE -> new ApiError(409, "ILLEGAL_STATE", "status", b.getMessage());
+      case FENCED, UNKNOWN_WORKER -> new ApiError(409, b.error().name(), b.field(), b.getMessage());
+      case INVALID -> sizeOrInvalid(b.field(), b.getMessage());
+    };
+  }
+
+  /** The payload is the one field whose only library-side check is its size. */
+  private static ApiError sizeOrInvalid(String field, String message) {
+    int status = "payload".equals(field) && message.startsWith("larger than") ? 413 : 400;
+    return new ApiError(status, status == 413 ? "PAYLOAD_TOO_LARGE" : "INVALID", field, message);
+  }
+
+  private static ApiError fromStatus(int status, String what) {
+    return switch (status) {
+      case 400 -> new ApiError(400, "INVALID", "body", "malformed request");
+      case 401 -> new ApiError(401, "UNAUTHORIZED", null, "missing bearer token");
+      case 403 -> new ApiError(403, "FORBIDDEN", null, "invalid token");
+      case 404 -> new ApiError(404, "NOT_FOUND", null, "no such endpoint: " + what);
+      case 405 -> new ApiError(405, "METHOD_NOT_ALLOWED", null, "method not allowed: " + what);
+      case 413 -> new ApiError(413, "PAYLOAD_TOO_LARGE", "body", "request body too large");
+      case 415 -> new ApiError(415, "UNSUPPORTED_MEDIA_TYPE", "Content-Type", "expected application/json");
+      default -> {
+        if (status >= 400 && status < 500) {
+          yield new ApiError(status, "HTTP_" + status, null, "request refused: " + what);
+        }
+        LOG.error("{} failed with status {} and no cause", what, status);
+        yield new ApiError(500, "INTERNAL", null, "internal error (logged on the server)");
+      }
+    };
+  }
+
+  private static boolean isUnavailable(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      if (c instanceof ConnectException || c instanceof TimeoutException
+        || c instanceof java.nio.channels.ClosedChannelException
+        || String.valueOf(c.getMessage()).contains("Connection refused")) {
+        return true;
+      }
+    }
+    return false;
+  }
+}

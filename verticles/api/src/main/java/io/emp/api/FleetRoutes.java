@@ -1,0 +1,26 @@
+package io.emp.api;
+
+import io.emp.core.store.BrokerStore;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+
+/** {@code /api/workers}, {@code /api/machines}, {@code /api/stats}: read-only views of the namespace. */
+final class FleetRoutes {
+  private final BrokerStore store;
+
+  FleetRoutes(BrokerStore store) {
+    this.store = store;
+  }
+
+  void workers(RoutingContext rc) {
+    Http.reply(rc, store.workers(null).map(w -> new JsonObject().put("workers", Machines.normalized(w))));
+  }
+
+  void machines(RoutingContext rc) {
+    Http.reply(rc, store.workers(null).map(w -> new JsonObject().put("machines", Machines.group(w))));
+  }
+
+  void stats(RoutingContext rc) {
+    Http.reply(rc, store.stats().map(StatsRollup::of));
+  }
+}

@@ -1,0 +1,108 @@
+package io.emp.api;
+
+import io.emp.core.events.BrokerEvent;
+import io.emp.core.model.Job;
+import io.emp.core.store.BrokerStore;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.ext.web.RoutingContext;
+import java.util.List;
+
+/**
+ * {@code GET /api/jobs/{id}/events}: the job's Server-Sent Events. A new client gets the {@code state}
+ * first, then every event after it; a client resuming with {@code Last-Event-ID} (or
+ * {@code ?last_event_id=}) gets the job's missed events replayed from the Redis stream, then live ones.
+ *
+ * <p>Order of operations is what makes it gap-free: the live consumer is registered first, the newest
+ * stream id is read before the job, so the state reflects at least every event up to that id and all
+ * later ones reach the consumer. If the events after a resume point were trimmed from the stream, the
+ * client gets the state instead of a replay with a hole in it.
+ */
+final class JobEvents {
+  private final Vertx vertx;
+  private final BrokerStore store;
+  private final EventLog log;
+  private final long keepAliveMs;
+  private final ApiMetrics metrics;
+
+  JobEvents(Vertx vertx, BrokerStore store, EventLog log, long keepAliveMs, ApiMetrics metrics) {
+    this.vertx = vertx;
+    this.store = store;
+    this.log = log;
+    this.keepAliveMs = keepAliveMs;
+    this.metrics = metrics;
+  }
+
+  void stream(RoutingContext rc) {
+    String jobId = rc.pathParam("id");
+    if (!Jobs.isJobId(jobId)) {
+      throw ApiError.unknownJob(jobId);
+    }
+    String resumeFrom = resumePoint(rc);
+    SseStream stream = new SseStream(vertx, rc.response(), jobId, keepAliveMs, metrics);
+    stream.subscribe(vertx.eventBus())
+      .compose(v -> log.newestId())
+      .compose(newest -> store.getJob(jobId).compose(job -> resumeFrom == null
+        ? fresh(stream, job, newest)
+        : resume(stream, job, newest, resumeFrom)))
+      .onFailure(e -> {
+        stream.abandon();
+        rc.fail(e);
+      });
+  }
+
+  private Future<Void> fresh(SseStream stream, Job job, String newest) {
+    stream.begin();
+    stream.sendState(job, newest);
+    stream.goLive();
+    return Future.succeededFuture();
+  }
+
+  private Future<Void> resume(SseStream stream, Job job, String newest, String from) {
+    return log.oldestId().compose(oldest -> {
+      if (mayHaveBeenTrimmed(oldest, from)) {
+        return fresh(stream, job, newest); // a replay could have a hole: resynchronise with the state
+      }
+      return log.jobEventsAfter(from, job.id()).map(missed -> {
+        replayThenLive(stream, job, missed);
+        return null;
+      });
+    });
+  }
+
+  private void replayThenLive(SseStream stream, Job job, List<BrokerEvent> missed) {
+    if (missed.isEmpty() && job.status().terminal()) {
+      // The client already has the terminal event; 204 also tells EventSource to stop reconnecting.
+      stream.noContent();
+      return;
+    }
+    stream.begin();
+    stream.replay(missed);
+    stream.goLive();
+  }
+
+  /**
+   * Events right after {@code from} may be gone when the stream's oldest entry is after it, or when
+   * the stream is empty although the client saw an entry.
+   */
+  private static boolean mayHaveBeenTrimmed(String oldest, String from) {
+    return oldest == null ? BrokerEvent.isAfter(from, EventLog.START) : BrokerEvent.isAfter(oldest, from);
+  }
+
+  /** {@code Last-Event-ID} header, else {@code ?last_event_id=}; null for a new stream. */
+  private static String resumePoint(RoutingContext rc) {
+    String id = rc.request().getHeader("Last-Event-ID");
+    String field = "Last-Event-ID";
+    if (id == null || id.isBlank()) {
+      id = rc.request().getParam("last_event_id");
+      field = "last_event_id";
+    }
+    if (id == null || id.isBlank()) {
+      return null;
+    }
+    if (!EventLog.STREAM_ID.matcher(id.trim()).matches()) {
+      throw ApiError.invalid(field, "not an event id (<ms>-<seq>)");
+    }
+    return id.trim();
+  }
+}

@@ -1,0 +1,85 @@
+package io.emp.core.events;
+
+import io.emp.core.Keys;
+import io.emp.core.redis.RedisClients;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.Vertx;
+import io.vertx.redis.client.Redis;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * One event-stream tailer per Vert.x instance and namespace, shared by every role in the process
+ * (the api and the monitor in the standalone jar): each event is published once on the local bus
+ * however many roles listen. Roles {@link #acquire} it when they start and {@link #release} it when
+ * they stop; the tailer runs as its own verticle with its own Redis client, so it outlives any one
+ * role that shares it.
+ */
+public final class EventStreams {
+  private static final Map<String, Shared> SHARED = new HashMap<>();
+
+  private EventStreams() {
+  }
+
+  private static final class Shared {
+    final Future<String> deployment;
+    int users;
+
+    Shared(Future<String> deployment) {
+      this.deployment = deployment;
+    }
+  }
+
+  /** Starts (or joins) the tailer of {@code keys}' namespace; completes when it follows the stream. */
+  public static synchronized Future<Void> acquire(Vertx vertx, String redisUrl, Keys keys) {
+    String id = id(vertx, keys);
+    Shared s = SHARED.get(id);
+    if (s == null || s.deployment.failed()) {
+      s = new Shared(vertx.deployVerticle(new TailerVerticle(redisUrl, keys)));
+      SHARED.put(id, s);
+    }
+    s.users++;
+    return s.deployment.mapEmpty();
+  }
+
+  /** Leaves the tailer; the last user stops it. */
+  public static synchronized Future<Void> release(Vertx vertx, Keys keys) {
+    String id = id(vertx, keys);
+    Shared s = SHARED.get(id);
+    if (s == null || --s.users > 0) {
+      return Future.succeededFuture();
+    }
+    SHARED.remove(id);
+    return s.deployment.compose(vertx::undeploy).recover(e -> Future.succeededFuture());
+  }
+
+  private static String id(Vertx vertx, Keys keys) {
+    return System.identityHashCode(vertx) + "/" + keys.namespace();
+  }
+
+  /** Owns the Redis connection the tailer blocks on and publishes what it reads. */
+  private static final class TailerVerticle extends VerticleBase {
+    private final String redisUrl;
+    private final Keys keys;
+    private Redis redis;
+    private EventTailer tailer;
+
+    TailerVerticle(String redisUrl, Keys keys) {
+      this.redisUrl = redisUrl;
+      this.keys = keys;
+    }
+
+    @Override
+    public Future<?> start() {
+      redis = RedisClients.create(vertx, redisUrl, 2);
+      tailer = new EventTailer(vertx, redis, keys, "$", new EventPublisher(vertx.eventBus())::publish);
+      return tailer.start();
+    }
+
+    @Override
+    public Future<?> stop() {
+      return tailer.stop().eventually(() -> redis.close());
+    }
+  }
+}

@@ -1,0 +1,132 @@
+package io.emp.standalone;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real worker JVM started from the worker fat jar, for tests that kill, pause and terminate
+ * processes with real signals. Output goes to a log file the test can wait on.
+ */
+final class WorkerProcess implements AutoCloseable {
+  private final Process process;
+  private final Path log;
+
+  private WorkerProcess(Process process, Path log) {
+    this.process = process;
+    this.log = log;
+  }
+
+  static WorkerProcess start(Map<String, String> env) throws IOException {
+    Path jar = Path.of(System.getProperty("emp.worker.jar", "../worker/target/emp-worker.jar")).toAbsolutePath();
+    if (!Files.exists(jar)) {
+      throw new IllegalStateException("worker jar not built: " + jar + " (run mvn package first)");
+    }
+    Path log = Files.createTempFile("emp-worker-", ".log");
+    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+      "-Xmx256m", "-XX:TieredStopAtLevel=1", "-jar", jar.toString()));
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+    pb.environment().putAll(env);
+    return new WorkerProcess(pb.start(), log);
+  }
+
+  long pid() {
+    return process.pid();
+  }
+
+  boolean isAlive() {
+    return process.isAlive();
+  }
+
+  String output() {
+    try {
+      return Files.readString(log);
+    } catch (IOException e) {
+      return "";
+    }
+  }
+
+  /** Waits until the log contains {@code text}; fails with the log when it does not appear. */
+  void awaitLog(String text, long timeoutMs) {
+    long deadline = System.currentTimeMillis() + timeoutMs;
+    while (System.currentTimeMillis() < deadline) {
+      if (output().contains(text)) {
+        return;
+      }
+      if (!process.isAlive()) {
+        throw new AssertionError("worker exited (" + process.exitValue() + ") before logging '" + text + "':\n" + output());
+      }
+      sleep(50);
+    }
+    throw new AssertionError("worker did not log '" + text + "' within " + timeoutMs + " ms:\n" + output());
+  }
+
+  /** SIGKILL: no shutdown hook, no goodbye — the machine is gone. */
+  void kill9() {
+    signal("KILL");
+    waitExit(10_000);
+  }
+
+  void pause() {
+    signal("STOP");
+  }
+
+  void resume() {
+    signal("CONT");
+  }
+
+  /** SIGTERM and wait for a graceful exit. Returns the exit code. */
+  int terminate(long timeoutMs) {
+    signal("TERM");
+    return waitExit(timeoutMs);
+  }
+
+  private int waitExit(long timeoutMs) {
+    try {
+      if (!process.waitFor(timeoutMs, TimeUnit.MILLISECONDS)) {
+        throw new AssertionError("worker did not exit within " + timeoutMs + " ms:\n" + output());
+      }
+      return process.exitValue();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private void signal(String sig) {
+    try {
+      Process kill = new ProcessBuilder("kill", "-" + sig, Long.toString(process.pid())).inheritIO().start();
+      if (kill.waitFor() != 0) {
+        throw new IllegalStateException("kill -" + sig + " " + process.pid() + " failed");
+      }
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static void sleep(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Override
+  public void close() {
+    if (process.isAlive()) {
+      process.destroyForcibly();
+    }
+    try {
+      Files.deleteIfExists(log);
+    } catch (IOException ignored) {
+      // temp file
+    }
+  }
+}
