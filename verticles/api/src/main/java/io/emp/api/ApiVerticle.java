@@ -1,8 +1,7 @@
 package io.emp.api;
 
 import io.emp.core.config.EnvConfig;
-import io.emp.core.events.EventPublisher;
-import io.emp.core.events.EventTailer;
+import io.emp.core.events.EventStreams;
 import io.emp.core.http.Readiness;
 import io.emp.core.metrics.Metrics;
 import io.emp.core.redis.RedisClients;
@@ -34,7 +33,7 @@ public final class ApiVerticle extends VerticleBase {
 
   private final ApiConfig config;
   private Redis redis;
-  private EventTailer tailer;
+  private boolean tailing;
   private HttpServer server;
   private Router router;
   private volatile int port = -1;
@@ -74,7 +73,8 @@ public final class ApiVerticle extends VerticleBase {
     ERROR_STATUSES.forEach(status -> router.errorHandler(status, ErrorMapper::handle));
 
     return FunctionLoader.ensureLoaded(redis, library)
-      .compose(v -> tailer.start())
+      .compose(v -> EventStreams.acquire(vertx, config.redis().url(), config.redis().keys()))
+      .onSuccess(v -> tailing = true)
       .compose(v -> listen())
       .onSuccess(v -> LOG.info("api listening on http://{}:{} for namespace {} (auth {})", config.host(), port,
         config.redis().namespace(), config.authEnabled() ? "on" : "OFF"))
@@ -105,7 +105,6 @@ public final class ApiVerticle extends VerticleBase {
     BrokerStore store = new BrokerStore(redis, config.redis().keys());
     ApiMetrics metrics = new ApiMetrics(Metrics.registry());
     Jobs jobs = new Jobs(store, config.maxPayloadBytes(), metrics);
-    tailer = new EventTailer(vertx, redis, store.keys(), "$", new EventPublisher(vertx.eventBus())::publish);
     return new Routes(
       new JobRoutes(jobs),
       new JobEvents(vertx, store, new EventLog(redis, store.keys()), config.sseKeepAliveMs(), metrics),
@@ -120,8 +119,10 @@ public final class ApiVerticle extends VerticleBase {
   }
 
   private Future<Void> release() {
-    Future<Void> tailing = tailer == null ? Future.succeededFuture() : tailer.stop();
-    return tailing
+    // the process's one tailer per namespace is shared with other roles (the monitor in the standalone jar)
+    Future<Void> released = tailing ? EventStreams.release(vertx, config.redis().keys()) : Future.succeededFuture();
+    tailing = false;
+    return released
       .eventually(() -> server == null ? Future.succeededFuture() : server.close())
       .eventually(() -> redis.close());
   }

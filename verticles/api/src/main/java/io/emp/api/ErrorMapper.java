@@ -43,8 +43,11 @@ final class ErrorMapper {
     if (failure instanceof ApiError a) {
       return a;
     }
+    if (failure instanceof io.emp.core.validation.PayloadTooLargeException p) {
+      return new ApiError(413, "PAYLOAD_TOO_LARGE", p.field(), p.reason());
+    }
     if (failure instanceof ValidationException v) {
-      return sizeOrInvalid(v.field(), v.reason());
+      return new ApiError(400, "INVALID", v.field(), v.reason());
     }
     if (failure instanceof BrokerException b) {
       return fromBroker(b);
@@ -76,14 +79,9 @@ final class ErrorMapper {
       case NOT_FOUND -> new ApiError(404, "NOT_FOUND", "id", b.getMessage());
       case ILLEGAL_STATE -> new ApiError(409, "ILLEGAL_STATE", "status", b.getMessage());
       case FENCED, UNKNOWN_WORKER -> new ApiError(409, b.error().name(), b.field(), b.getMessage());
-      case INVALID -> sizeOrInvalid(b.field(), b.getMessage());
+      case INVALID -> new ApiError(400, "INVALID", b.field(), b.getMessage());
+      case TOO_LARGE -> new ApiError(413, "PAYLOAD_TOO_LARGE", b.field(), b.getMessage());
     };
-  }
-
-  /** The payload is the one field whose only library-side check is its size. */
-  private static ApiError sizeOrInvalid(String field, String message) {
-    int status = "payload".equals(field) && message.startsWith("larger than") ? 413 : 400;
-    return new ApiError(status, status == 413 ? "PAYLOAD_TOO_LARGE" : "INVALID", field, message);
   }
 
   private static ApiError fromStatus(int status, String what) {

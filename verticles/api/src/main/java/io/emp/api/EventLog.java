@@ -29,11 +29,6 @@ final class EventLog {
     this.key = keys.events();
   }
 
-  /** The newest entry's id, or {@link #START} when the stream is empty. */
-  Future<String> newestId() {
-    return edge(Command.XREVRANGE, "+", "-").map(id -> id == null ? START : id);
-  }
-
   /** The oldest entry still held (older ones were trimmed), or null when the stream is empty. */
   Future<String> oldestId() {
     return edge(Command.XRANGE, "-", "+");

@@ -13,10 +13,11 @@ import java.util.List;
  * first, then every event after it; a client resuming with {@code Last-Event-ID} (or
  * {@code ?last_event_id=}) gets the job's missed events replayed from the Redis stream, then live ones.
  *
- * <p>Order of operations is what makes it gap-free: the live consumer is registered first, the newest
- * stream id is read before the job, so the state reflects at least every event up to that id and all
- * later ones reach the consumer. If the events after a resume point were trimmed from the stream, the
- * client gets the state instead of a replay with a hole in it.
+ * <p>Order of operations is what makes it exact: the live consumer is registered first, then the job
+ * and the newest stream id are read in one atomic call ({@code emp_get_job}), so the state contains
+ * exactly the events up to that id and every later one reaches the consumer — no gap, no duplicate.
+ * If the events after a resume point were trimmed from the stream, the client gets the state instead
+ * of a replay with a hole in it.
  */
 final class JobEvents {
   private final Vertx vertx;
@@ -41,10 +42,13 @@ final class JobEvents {
     String resumeFrom = resumePoint(rc);
     SseStream stream = new SseStream(vertx, rc.response(), jobId, keepAliveMs, metrics);
     stream.subscribe(vertx.eventBus())
-      .compose(v -> log.newestId())
-      .compose(newest -> store.getJob(jobId).compose(job -> resumeFrom == null
-        ? fresh(stream, job, newest)
-        : resume(stream, job, newest, resumeFrom)))
+      .compose(v -> store.getJobSnapshot(jobId))
+      .compose(snap -> {
+        String newest = snap.newestEventId() == null ? EventLog.START : snap.newestEventId();
+        return resumeFrom == null
+          ? fresh(stream, snap.job(), newest)
+          : resume(stream, snap.job(), newest, resumeFrom);
+      })
       .onFailure(e -> {
         stream.abandon();
         rc.fail(e);

@@ -7,7 +7,6 @@ import io.emp.core.model.Results.Submitted;
 import io.emp.core.store.BrokerStore;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
-import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,7 +18,6 @@ import org.slf4j.LoggerFactory;
 final class Jobs {
   private static final Logger LOG = LoggerFactory.getLogger(Jobs.class);
   /** Job ids are ULIDs (26 characters of Crockford base32); anything else cannot exist. */
-  static final Pattern JOB_ID = Pattern.compile("[0-9A-HJKMNP-TV-Z]{26}");
 
   private final BrokerStore store;
   private final long maxPayloadBytes;
@@ -72,7 +70,7 @@ final class Jobs {
   }
 
   static boolean isJobId(String id) {
-    return id != null && JOB_ID.matcher(id).matches();
+    return io.emp.core.Ulid.isValid(id);
   }
 
   private static Future<String> checked(String id) {

@@ -11,7 +11,6 @@ import java.util.regex.Pattern;
 record ListQuery(String status, String service, int limit, String cursor) {
   static final int DEFAULT_LIMIT = 50;
   static final int MAX_LIMIT = 500;
-  private static final Pattern SERVICE = Pattern.compile("[A-Za-z0-9_.:-]{1,64}");
   private static final Pattern CURSOR = Pattern.compile("\\d{1,16}:[0-9A-HJKMNP-TV-Z]{26}");
 
   static ListQuery from(MultiMap params) {
@@ -21,7 +20,7 @@ record ListQuery(String status, String service, int limit, String cursor) {
         + " completed, failed, cancelled)");
     }
     String service = blankToNull(params.get("service"));
-    if (service != null && !SERVICE.matcher(service).matches()) {
+    if (service != null && !io.emp.core.model.JobSubmission.NAME.matcher(service).matches()) {
       throw ApiError.invalid("service", "must be 1-64 characters of [A-Za-z0-9_.:-]");
     }
     String cursor = blankToNull(params.get("cursor"));

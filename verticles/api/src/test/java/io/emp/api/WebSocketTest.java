@@ -38,12 +38,27 @@ class WebSocketTest extends ApiTestBase {
     connect(new WebSocketConnectOptions().setURI("/ws/client").addHeader("Authorization", "Bearer " + TOKEN));
   }
 
+  /** Sends and returns the reply; pushed job events that arrive first stay queued for {@link #next()}. */
   private JsonObject send(JsonObject msg) {
     await(ws.writeTextMessage(msg.encode()));
-    return next();
+    java.util.List<JsonObject> pushed = new java.util.ArrayList<>();
+    JsonObject m = take();
+    while ("job_event".equals(m.getString("type"))) {
+      pushed.add(m);
+      m = take();
+    }
+    pending.addAll(pushed);
+    return m;
   }
 
+  private final java.util.Deque<JsonObject> pending = new java.util.ArrayDeque<>();
+
   private JsonObject next() {
+    JsonObject early = pending.pollFirst();
+    return early != null ? early : take();
+  }
+
+  private JsonObject take() {
     try {
       JsonObject m = received.poll(10, TimeUnit.SECONDS);
       if (m == null) {
@@ -183,6 +198,10 @@ class WebSocketTest extends ApiTestBase {
   }
 
   private JsonObject poll(long ms) {
+    JsonObject early = pending.pollFirst();
+    if (early != null) {
+      return early;
+    }
     try {
       return received.poll(ms, TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {

@@ -56,7 +56,7 @@ public record JobSubmission(
       payload = new JsonObject();
     }
     if (payload.encode().getBytes(StandardCharsets.UTF_8).length > maxPayloadBytes) {
-      throw new ValidationException("payload", "larger than " + maxPayloadBytes + " bytes");
+      throw new io.emp.core.validation.PayloadTooLargeException("payload", maxPayloadBytes);
     }
     Double timeout = number(body, "timeout_s");
     if (timeout != null && (timeout <= 0 || timeout > 604_800)) {

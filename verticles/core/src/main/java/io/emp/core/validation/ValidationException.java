@@ -1,7 +1,7 @@
 package io.emp.core.validation;
 
 /** Input from outside was rejected before anything was written. {@link #field()} names the culprit. */
-public final class ValidationException extends RuntimeException {
+public class ValidationException extends RuntimeException {
   private final String field;
 
   public ValidationException(String field, String message) {
