@@ -53,12 +53,21 @@ local function now_ms()
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
 
-local function load_cfg(P)
+-- The namespace configuration, cached for up to a second per namespace: it is read by every call
+-- and written only by emp_configure, which drops the cache (an edit of the hash by hand shows within
+-- a second). The cache lives in this library's Lua state, shared by all calls on this server.
+local CFG_CACHE = {}
+local CFG_CACHE_MS = 1000
+
+local function load_cfg(P, now)
+  local hit = CFG_CACHE[P]
+  if hit and now - hit.at < CFG_CACHE_MS and now >= hit.at then return hit.cfg end
   local values = rcall('HMGET', P .. 'cfg', unpack(CFG_NAMES))
   local cfg = {}
   for i, name in ipairs(CFG_NAMES) do
     cfg[name] = (values[i] and tonumber(values[i])) or CFG_DEFAULTS[name]
   end
+  CFG_CACHE[P] = { at = now, cfg = cfg }
   return cfg
 end
 
@@ -76,10 +85,14 @@ local function count(P, ...)
   for _, name in ipairs({ ... }) do rcall('HINCRBY', P .. 'counters', name, 1) end
 end
 
--- Moves a job between status indexes (score = time it entered the status).
+-- Statuses with an index of their own (score = time the job entered the status). Held jobs
+-- (assigned, running) are indexed by the leases set instead: one sorted set less to maintain on the
+-- hot path of every job.
+local INDEXED = { queued = true, delayed = true, completed = true, failed = true, cancelled = true }
+
 local function set_status_index(P, id, from, to, now)
-  if from and from ~= '' and from ~= to then rcall('ZREM', P .. 'idx:' .. from, id) end
-  rcall('ZADD', P .. 'idx:' .. to, fmt(now), id)
+  if from and from ~= to and INDEXED[from] then rcall('ZREM', P .. 'idx:' .. from, id) end
+  if INDEXED[to] then rcall('ZADD', P .. 'idx:' .. to, fmt(now), id) end
 end
 
 -- Converts an HGETALL reply into a table.

@@ -95,7 +95,8 @@ end
 ]]
 local function submit(keys, args)
   local P, id, payload = keys[1], args[1], args[3] or ''
-  local cfg = load_cfg(P)
+  local now = now_ms()
+  local cfg = load_cfg(P, now)
   local s = decode(args[2])
   if not is_object(s) then return err(E_INVALID, 'body', 'submission must be a JSON object') end
   local bad, why = validate_submission(s)
@@ -115,7 +116,6 @@ local function submit(keys, args)
   local jk = job_key(P, id)
   if rcall('EXISTS', jk) == 1 then return err(E_INVALID, 'id', 'a job with this id exists') end
 
-  local now = now_ms()
   s.max_attempts = s.max_attempts or cfg.max_attempts_default
   local sig = signature_of(P, s, req, now)
   local score = (100 - (s.workflow_priority or s.priority or 50)) * 1e13 + (s.workflow_datetime or now)

@@ -113,10 +113,10 @@ end
 local function claim(keys, args)
   local P, wid = keys[1], args[1]
   local want = tonumber(args[2]) or 1
-  local cfg = load_cfg(P)
+  local now = now_ms()
+  local cfg = load_cfg(P, now)
   local w = load_worker(P, wid)
   if not w then return err(E_UNKNOWN_WORKER, 'worker', 'unknown or departed worker ' .. tostring(wid)) end
-  local now = now_ms()
   -- a pending wake token is stale now: this claim sees every job submitted before it
   if w.woken then rcall('DEL', w.key .. ':wake') end
   clear_idle(P, w, false)

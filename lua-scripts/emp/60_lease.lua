@@ -29,15 +29,14 @@ local function progress(keys, args)
   if not pct or pct < 0 or pct > 100 then return err(E_INVALID, 'progress', 'must be a number 0-100') end
   local j, e = held_job(P, args[1], args[2], args[3])
   if not j then return e end
-  local cfg = load_cfg(P)
   local now = now_ms()
+  local cfg = load_cfg(P, now)
   local jk = job_key(P, j.id)
   local message = string.sub(args[5] or '', 1, 1024)
   local fields = { 'progress', string.format('%.4g', pct) }
   if message ~= '' then fields[3] = 'message'; fields[4] = message end
   if j.status == 'assigned' then
     rcall('HSET', jk, 'status', 'running', 'started_at', fmt(now), unpack(fields))
-    set_status_index(P, j.id, 'assigned', 'running', now)
     emit(P, cfg, 'job.running', 'job', j.id, 'status', 'running', 'prev', 'assigned', 'service', j.service,
       'worker', j.worker, 'progress', fields[2], 'message', message)
   else
@@ -59,8 +58,8 @@ local function complete(keys, args)
   local P = keys[1]
   local j, e = held_job(P, args[1], args[2], args[3])
   if not j then return e end
-  local cfg = load_cfg(P)
   local now = now_ms()
+  local cfg = load_cfg(P, now)
   local jk = job_key(P, j.id)
   if args[4] and args[4] ~= '' then
     rcall('SET', jk .. ':r', args[4])
@@ -86,8 +85,8 @@ local function fail(keys, args)
   local P = keys[1]
   local j, e = held_job(P, args[1], args[2], args[3])
   if not j then return e end
-  local cfg = load_cfg(P)
   local now = now_ms()
+  local cfg = load_cfg(P, now)
   if j.cancel_requested == '1' then
     cancel_now(P, cfg, j, now)
     return { OK, 'cancelled', '' }
@@ -110,7 +109,8 @@ local function release(keys, args)
   local j, e = held_job(P, args[1], args[2], args[3])
   if not j then return e end
   local reason = (args[4] and args[4] ~= '') and string.sub(args[4], 1, 64) or 'released'
-  return { OK, requeue_held(P, load_cfg(P), j, now_ms(), reason, false) }
+  local now = now_ms()
+  return { OK, requeue_held(P, load_cfg(P, now), j, now, reason, false) }
 end
 
 -- Renews one held job's lease, never past its deadline.
@@ -155,7 +155,7 @@ local function heartbeat(keys, args)
       if j.cancel_requested == '1' then cancels[#cancels + 1] = id end
     elseif listed[id] == nil and now - (tonumber(j.assigned_at) or now) > w.lease_ms then
       -- Held here but unknown to the worker: the claim reply never arrived. Give it back.
-      cfg = cfg or load_cfg(P)
+      cfg = cfg or load_cfg(P, now)
       requeue_held(P, cfg, j, now, 'orphaned', false)
     end
   end
@@ -177,8 +177,8 @@ end
 ]]
 local function reap(keys, args)
   local P = keys[1]
-  local cfg = load_cfg(P)
   local now = now_ms()
+  local cfg = load_cfg(P, now)
   local max = tonumber(args[1]) or 1000
   local tally = { queued = 0, poisoned = 0, cancelled = 0, timeout = 0 }
   for _, id in ipairs(rcall('ZRANGEBYSCORE', P .. 'leases', '-inf', fmt(now), 'LIMIT', 0, max)) do

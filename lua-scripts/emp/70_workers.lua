@@ -41,13 +41,13 @@ local function register_worker(keys, args)
   if bad then return err(E_INVALID, bad, why) end
   local slots = tonumber(args[4])
   if not is_int(slots, 1, 256) then return err(E_INVALID, 'slots', 'must be an integer 1-256') end
-  local cfg = load_cfg(P)
+  local now = now_ms()
+  local cfg = load_cfg(P, now)
   local lease_ms = cfg.lease_ms
   if args[5] and args[5] ~= '' then
     lease_ms = tonumber(args[5])
     if not is_int(lease_ms, 100, 3600000) then return err(E_INVALID, 'lease_ms', 'must be an integer 100-3600000') end
   end
-  local now = now_ms()
   local key = worker_key(P, wid)
   local released = requeue_all_held(P, cfg, wid, now, 'worker_restarted', true)
   leave_idle(P, wid)
@@ -78,8 +78,8 @@ local function deregister(keys, args)
   local key = worker_key(P, wid)
   local f = rcall('HMGET', key, 'state', 'machine')
   if f[1] ~= 'active' then return err(E_UNKNOWN_WORKER, 'worker', 'unknown or departed worker ' .. tostring(wid)) end
-  local cfg = load_cfg(P)
   local now = now_ms()
+  local cfg = load_cfg(P, now)
   local released = requeue_all_held(P, cfg, wid, now, 'released', false)
   leave_idle(P, wid)
   rcall('DEL', key .. ':match', key .. ':wake')

@@ -13,8 +13,8 @@ local function cancel(keys, args)
   local j = load_job(P, id)
   if not j then return err(E_NOT_FOUND, 'job', 'unknown job ' .. tostring(id)) end
   if TERMINAL[j.status] then return err(E_ILLEGAL_STATE, j.status, 'job ' .. id .. ' is already ' .. j.status) end
-  local cfg = load_cfg(P)
   local now = now_ms()
+  local cfg = load_cfg(P, now)
   if j.status == 'queued' then
     bucket_remove(P, id, j.sig, j.customer_id or '')
   elseif j.status == 'delayed' then
@@ -47,7 +47,8 @@ local function retry(keys, args)
   if j.status ~= 'failed' and j.status ~= 'cancelled' then
     return err(E_ILLEGAL_STATE, j.status, 'only failed or cancelled jobs can be retried; job is ' .. j.status)
   end
-  local cfg = load_cfg(P)
+  local now = now_ms()
+  local cfg = load_cfg(P, now)
   local jk = job_key(P, id)
   for _, k in ipairs({ jk, jk .. ':p', jk .. ':r' }) do rcall('PERSIST', k) end
   rcall('DEL', jk .. ':r')
@@ -55,7 +56,7 @@ local function retry(keys, args)
   rcall('HDEL', jk, 'finished_at', 'error', 'fail_reason', 'avoid_worker', 'avoid_until')
   if j.idem then rcall('PEXPIRE', P .. 'idem:' .. j.idem, fmt(cfg.idem_ttl_ms)) end
   count(P, 'retried')
-  enqueue(P, cfg, j, now_ms(), 'retried', true)
+  enqueue(P, cfg, j, now, 'retried', true)
   return { OK, 'queued' }
 end
 
@@ -75,9 +76,11 @@ local function get_job(keys, args)
   return { OK, rcall('GET', jk .. ':p') or '', rcall('GET', jk .. ':r') or '', h, newest and newest[1] or '' }
 end
 
--- Index entries strictly after the cursor (score desc, id desc), skipping other services.
+-- Index entries strictly after the cursor (score desc, id desc), skipping other services. Held
+-- statuses (assigned, running) page through the leases set, ordered by lease deadline.
 local function page_of(P, status, cs, cid, limit, service)
-  local idx = P .. 'idx:' .. status
+  local held = not INDEXED[status]
+  local idx = held and (P .. 'leases') or (P .. 'idx:' .. status)
   local out, offset, scanned = {}, 0, 0
   local budget = limit * 20
   while #out < limit and scanned < budget do
@@ -87,9 +90,11 @@ local function page_of(P, status, cs, cid, limit, service)
     for i = 1, #r, 2 do
       local id, score = r[i], tonumber(r[i + 1])
       scanned = scanned + 1
-      if (not cs or score < cs or id < cid)
-          and (service == '' or rcall('HGET', job_key(P, id), 'service') == service) then
-        out[#out + 1] = { id = id, score = score }
+      if not cs or score < cs or id < cid then
+        local f = (held or service ~= '') and rcall('HMGET', job_key(P, id), 'status', 'service') or {}
+        if (not held or f[1] == status) and (service == '' or f[2] == service) then
+          out[#out + 1] = { id = id, score = score }
+        end
       end
     end
   end
@@ -140,8 +145,9 @@ end
 ]]
 local function promote(keys, args)
   local P = keys[1]
-  local cfg = load_cfg(P)
-  return { OK, promote_due(P, cfg, now_ms(), tonumber(args[1]) or cfg.promote_batch, true) }
+  local now = now_ms()
+  local cfg = load_cfg(P, now)
+  return { OK, promote_due(P, cfg, now, tonumber(args[1]) or cfg.promote_batch, true) }
 end
 
 --[[
@@ -152,8 +158,8 @@ end
 ]]
 local function prune(keys, args)
   local P = keys[1]
-  local cfg = load_cfg(P)
   local now = now_ms()
+  local cfg = load_cfg(P, now)
   local max = tonumber(args[1]) or 1000
   local removed = 0
   for st, keep in pairs({ completed = cfg.retention_completed_ms, failed = cfg.retention_failed_ms,
@@ -199,6 +205,7 @@ local function configure(keys, args)
     if not v or v < 0 or v ~= v or v == math.huge then return err(E_INVALID, args[i], 'must be a number >= 0') end
   end
   if #args > 0 then rcall('HSET', keys[1] .. 'cfg', unpack(args)) end
+  CFG_CACHE[keys[1]] = nil
   return { OK }
 end
 

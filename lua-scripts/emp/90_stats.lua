@@ -57,10 +57,16 @@ end
 ]]
 local function stats(keys)
   local P = keys[1]
-  local cfg = load_cfg(P)
   local now = now_ms()
+  local cfg = load_cfg(P, now)
   local out = { now = now, statuses = {}, counters = {}, queues = {}, unrunnable_jobs = 0, oldest_queued_ms = 0 }
-  for _, st in ipairs(STATUSES) do out.statuses[st] = rcall('ZCARD', P .. 'idx:' .. st) end
+  for _, st in ipairs(STATUSES) do
+    out.statuses[st] = INDEXED[st] and rcall('ZCARD', P .. 'idx:' .. st) or 0
+  end
+  for _, id in ipairs(rcall('ZRANGE', P .. 'leases', 0, -1)) do
+    local st = rcall('HGET', job_key(P, id), 'status')
+    if st == 'assigned' or st == 'running' then out.statuses[st] = out.statuses[st] + 1 end
+  end
   -- per-service counters ('completed:<svc>') also add up to their total ('completed')
   for name, v in pairs(to_map(rcall('HGETALL', P .. 'counters'))) do
     out.counters[name] = tonumber(v)
@@ -97,8 +103,8 @@ end
 ]]
 local function workers(keys, args)
   local P, machine = keys[1], args[1] or ''
-  local cfg = load_cfg(P)
   local now = now_ms()
+  local cfg = load_cfg(P, now)
   local ids
   if machine ~= '' then
     ids = rcall('SMEMBERS', P .. 'machine:' .. machine .. ':workers')

@@ -6,80 +6,88 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
- * Entry point of the benchmark jar: {@code java -jar emp-bench.jar claim [--depths 1000,100000,1000000]
- * [--signatures 50] [--claims 2000] [--out target/bench]}. Prints a Markdown table and writes JSON.
+ * Entry point of the benchmark jar. Each benchmark starts its own redis-server on a free port, prints
+ * its figures and writes them as JSON under {@code --out} (default {@code target/bench}).
+ *
+ * <pre>
+ * emp-bench claim      [--depths 1000,100000,1000000] [--signatures 50] [--claims 2000]
+ * emp-bench dispatch   [--workers 4] [--jobs 2000]
+ * emp-bench throughput [--jobs 50000] [--slots 32] [--in-flight 64]
+ * emp-bench idle       [--workers 20] [--seconds 60]
+ * </pre>
  */
 public final class BenchMain {
   private BenchMain() {
   }
 
   public static void main(String[] args) throws IOException {
-    if (args.length == 0 || !args[0].equals("claim")) {
-      System.err.println("usage: emp-bench claim [--depths 1000,100000,1000000] [--signatures 50] [--claims 2000]"
-        + " [--out DIR]");
-      System.exit(2);
+    if (args.length == 0) {
+      usage();
     }
-    Options o = Options.parse(args);
-    JsonArray results = new JsonArray();
+    Map<String, String> o = options(args);
+    Path out = Path.of(o.getOrDefault("out", "target/bench"));
+    Files.createDirectories(out);
     try (Bench bench = new Bench()) {
-      ClaimBenchmark b = new ClaimBenchmark(bench, o.signatures, o.claims);
-      for (long depth : o.depths) {
-        System.err.printf("claim benchmark: depth %,d over %d signatures ...%n", depth, o.signatures);
-        JsonObject r = b.run(depth);
-        System.err.println(r.encode());
-        results.add(r);
+      switch (args[0]) {
+        case "claim" -> claim(bench, o, out);
+        case "dispatch" -> write(out, "dispatch", new DispatchBenchmark(bench)
+          .run(integer(o, "workers", 4), integer(o, "jobs", 2_000)));
+        case "throughput" -> write(out, "throughput", new ThroughputBenchmark(bench)
+          .run(integer(o, "jobs", 50_000), integer(o, "slots", 32), integer(o, "in-flight", 64)));
+        case "idle" -> write(out, "idle", new IdleCostBenchmark(bench)
+          .run(integer(o, "workers", 20), integer(o, "seconds", 60)));
+        default -> usage();
       }
     }
-    Files.createDirectories(o.out);
-    Files.writeString(o.out.resolve("claim.json"), results.encodePrettily());
+  }
+
+  private static void claim(Bench bench, Map<String, String> o, Path out) throws IOException {
+    List<Long> depths = new ArrayList<>();
+    for (String s : o.getOrDefault("depths", "1000,100000,1000000").split(",")) {
+      depths.add(Long.parseLong(s.trim().replace("_", "")));
+    }
+    int signatures = integer(o, "signatures", 50);
+    ClaimBenchmark b = new ClaimBenchmark(bench, signatures, integer(o, "claims", 2_000));
+    JsonArray results = new JsonArray();
+    for (long depth : depths) {
+      System.err.printf("claim benchmark: depth %,d over %d signatures ...%n", depth, signatures);
+      JsonObject r = b.run(depth);
+      System.err.println(r.encode());
+      results.add(r);
+    }
+    Files.writeString(out.resolve("claim.json"), results.encodePrettily());
     String table = ClaimReport.markdown(results);
-    Files.writeString(o.out.resolve("claim.md"), table);
+    Files.writeString(out.resolve("claim.md"), table);
     System.out.println(table);
   }
 
-  private record Options(List<Long> depths, int signatures, int claims, Path out) {
-    static Options parse(String[] args) {
-      List<Long> depths = List.of(1_000L, 100_000L, 1_000_000L);
-      int signatures = 50;
-      int claims = 2_000;
-      Path out = Path.of("target", "bench");
-      for (int i = 1; i < args.length; i++) {
-        String value = i + 1 < args.length ? args[i + 1] : null;
-        switch (args[i]) {
-          case "--depths" -> {
-            List<Long> d = new ArrayList<>();
-            for (String s : require(value, args[i]).split(",")) {
-              d.add(Long.parseLong(s.trim().replace("_", "")));
-            }
-            depths = d;
-            i++;
-          }
-          case "--signatures" -> {
-            signatures = Integer.parseInt(require(value, args[i]));
-            i++;
-          }
-          case "--claims" -> {
-            claims = Integer.parseInt(require(value, args[i]));
-            i++;
-          }
-          case "--out" -> {
-            out = Path.of(require(value, args[i]));
-            i++;
-          }
-          default -> throw new IllegalArgumentException("unknown option " + args[i]);
-        }
-      }
-      return new Options(depths, signatures, claims, out);
-    }
+  private static void write(Path out, String name, JsonObject result) throws IOException {
+    Files.writeString(out.resolve(name + ".json"), result.encodePrettily());
+    System.out.println(result.encodePrettily());
+  }
 
-    private static String require(String value, String flag) {
-      if (value == null) {
-        throw new IllegalArgumentException(flag + " needs a value");
+  private static Map<String, String> options(String[] args) {
+    Map<String, String> o = new HashMap<>();
+    for (int i = 1; i < args.length; i += 2) {
+      if (!args[i].startsWith("--") || i + 1 >= args.length) {
+        throw new IllegalArgumentException("expected --name value, got: " + args[i]);
       }
-      return value;
+      o.put(args[i].substring(2), args[i + 1]);
     }
+    return o;
+  }
+
+  private static int integer(Map<String, String> o, String name, int fallback) {
+    return o.containsKey(name) ? Integer.parseInt(o.get(name).replace("_", "")) : fallback;
+  }
+
+  private static void usage() {
+    System.err.println("usage: emp-bench claim|dispatch|throughput|idle [--option value ...] (see BenchMain javadoc)");
+    System.exit(2);
   }
 }

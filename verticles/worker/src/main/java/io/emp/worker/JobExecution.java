@@ -17,7 +17,9 @@ import org.slf4j.LoggerFactory;
 /**
  * One attempt of one claimed job on this worker, from the claim to the report:
  * <ol>
- *   <li>{@code emp_progress 0 "started"} moves the job to running (its reply says whether a cancel is pending);</li>
+ *   <li>the connector starts at once; {@code emp_progress 0 "started"} moves the job to running after
+ *       {@code EMP_RUNNING_MARK_MS} unless progress or the outcome came first (its reply says whether a
+ *       cancel is pending, which stops the connector);</li>
  *   <li>the connector runs it, with progress through a per-job {@link ProgressThrottle} and an
  *       optional local timeout;</li>
  *   <li>the outcome is reported once: {@code emp_complete}, {@code emp_fail} (retryable or not; the
@@ -47,9 +49,13 @@ final class JobExecution {
   private CancelReason reason;
   private long timeoutTimer = -1;
   private long ackTimer = -1;
+  private final long runningMarkMs;
+  private long markTimer = -1;
+  private Future<Void> runningMark = Future.succeededFuture();
 
   JobExecution(Context context, BrokerStore store, String workerId, ClaimedJob claimed, Connector connector,
-               Double defaultTimeoutS, long reportWindowMs) {
+               Double defaultTimeoutS, long reportWindowMs, long runningMarkMs) {
+    this.runningMarkMs = runningMarkMs;
     this.vertx = context.owner();
     this.context = context;
     this.store = store;
@@ -81,10 +87,20 @@ final class JobExecution {
     return reason != CancelReason.LOST;
   }
 
-  /** Runs the attempt to its report; completes with completed, failed, cancelled, released or lost. */
+  /**
+   * Runs the attempt to its report; completes with completed, failed, cancelled, released or lost.
+   * The connector starts at once. The "started" mark (assigned → running) goes out after
+   * {@code EMP_RUNNING_MARK_MS} unless the connector reported progress first (which marks it running
+   * too) or finished sooner — a short job goes straight to its outcome with one broker call less. The
+   * report waits for a mark in flight, so running always precedes the outcome.
+   */
   Future<String> run() {
-    return begin()
-      .compose(v -> execute())
+    armRunningMark();
+    return execute()
+      .compose(outcome -> {
+        vertx.cancelTimer(markTimer);
+        return runningMark.map(outcome);
+      })
       .compose(this::drainProgress)
       .compose(this::report)
       .recover(e -> {
@@ -112,6 +128,19 @@ final class JobExecution {
       job.cancel(why.wire());
       armCancelAck();
     }
+  }
+
+  private void armRunningMark() {
+    if (runningMarkMs <= 0) {
+      runningMark = begin();
+      return;
+    }
+    markTimer = vertx.setTimer(runningMarkMs, t -> {
+      markTimer = -1;
+      if (throttle.sent() == 0 && reason == null) {
+        runningMark = begin();
+      }
+    });
   }
 
   private Future<Void> begin() {
@@ -240,6 +269,7 @@ final class JobExecution {
   }
 
   private void cancelTimers() {
+    vertx.cancelTimer(markTimer);
     vertx.cancelTimer(timeoutTimer);
     vertx.cancelTimer(ackTimer);
     throttle.close();

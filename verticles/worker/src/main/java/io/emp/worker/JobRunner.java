@@ -62,7 +62,7 @@ final class JobRunner {
   void start(ClaimedJob claimed) {
     long begun = System.nanoTime();
     JobExecution exec = new JobExecution(context, store, workerId, claimed, connectors.get(claimed.job().service()),
-      config.jobTimeoutS(), Math.min(config.leaseMs(), 15_000));
+      config.jobTimeoutS(), Math.min(config.leaseMs(), 15_000), config.runningMarkMs());
     String key = claimed.id() + "@" + claimed.token();
     running.put(key, exec);
     metrics.jobStarted();

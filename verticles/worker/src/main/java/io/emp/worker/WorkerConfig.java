@@ -31,6 +31,9 @@ import java.util.stream.IntStream;
  * @param pool               {@code EMP_POOL} (none)
  * @param extraCapabilities  {@code EMP_WORKER_CAPABILITIES} (none): JSON merged into the capability document
  * @param jobTimeoutS        {@code EMP_JOB_TIMEOUT_S} (none): local timeout when a job has no {@code timeout_s}
+ * @param runningMarkMs      {@code EMP_RUNNING_MARK_MS} (100): a job still running after this long is marked
+ *                           running (progress 0) unless its connector reported progress already; a job that
+ *                           ends sooner goes from assigned straight to its outcome (one broker call less)
  */
 public record WorkerConfig(
   RedisConfig redis,
@@ -47,7 +50,8 @@ public record WorkerConfig(
   int healthPort,
   String pool,
   JsonObject extraCapabilities,
-  Double jobTimeoutS) {
+  Double jobTimeoutS,
+  long runningMarkMs) {
 
   public static final int DEFAULT_HEALTH_PORT = 9091;
   public static final String DEFAULT_HEALTH_HOST = "127.0.0.1";
@@ -55,6 +59,7 @@ public record WorkerConfig(
   public static final long DEFAULT_LEASE_MS = 15_000;
   public static final long DEFAULT_SHUTDOWN_GRACE_MS = 30_000;
   public static final long DEFAULT_CLAIM_POLL_MS = 5_000;
+  public static final long DEFAULT_RUNNING_MARK_MS = 100;
   /** How long a cancelled connector may take to stop before the worker frees its slot anyway. */
   public static final long CANCEL_ACK_MS = 5_000;
   static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.:-]{1,64}");
@@ -98,7 +103,8 @@ public record WorkerConfig(
       healthPort(env),
       name(env, "EMP_POOL"),
       capabilities(env),
-      env.raw("EMP_JOB_TIMEOUT_S") == null ? null : env.decimal("EMP_JOB_TIMEOUT_S", 0, 0.001, 604_800));
+      env.raw("EMP_JOB_TIMEOUT_S") == null ? null : env.decimal("EMP_JOB_TIMEOUT_S", 0, 0.001, 604_800),
+      env.longValue("EMP_RUNNING_MARK_MS", DEFAULT_RUNNING_MARK_MS, 0, 60_000));
   }
 
   /** {@code {machine}-worker-{n}} for every worker of this process. */
