@@ -93,8 +93,8 @@ end
 local function validate_caps(c)
   if not is_object(c) or next(c) == nil then return 'capabilities', 'must be a non-empty object' end
   if not valid_value(c, 0) then return 'capabilities', 'must not contain null or non-finite values' end
-  if not string_list(c.services) or #c.services == 0 then
-    return 'capabilities.services', 'must be a non-empty array of service names'
+  if not string_list(c.services) then
+    return 'capabilities.services', 'must be an array of service names (empty: no healthy backend)'
   end
   for _, s in ipairs(c.services) do
     if not valid_name(s, 64) then return 'capabilities.services', 'invalid service name ' .. s end

@@ -88,3 +88,39 @@ local function deregister(keys, args)
   emit(P, cfg, 'worker.left', 'worker', wid, 'machine', f[2] or '', 'released', tostring(released))
   return { OK, released }
 end
+
+--[[
+  emp_update_worker — replace a registered worker's capability document without touching its jobs
+  (a backend went down or came back: its service is withdrawn or restored), and record its
+  connectors' status. Clears the worker's match cache and idle marks; the next claim recomputes.
+  KEYS[1] P
+  ARGV[1] worker id   ARGV[2] capabilities JSON (services may be empty: no healthy backend)
+  ARGV[3] connectors status JSON ('' = unchanged), e.g. {"comfyui":{"status":"down","detail":"..."}}
+  Returns {0}
+  Errors  {-2, 'worker', message}, {-5, field, message}
+]]
+local function update_worker(keys, args)
+  local P, wid = keys[1], args[1]
+  local w = load_worker(P, wid)
+  if not w then return err(E_UNKNOWN_WORKER, 'worker', 'unknown or departed worker ' .. tostring(wid)) end
+  local caps = decode(args[2])
+  local bad, why = validate_caps(caps)
+  if bad then return err(E_INVALID, bad, why) end
+  local connectors = args[3] or ''
+  if connectors ~= '' and not is_object(decode(connectors)) then
+    return err(E_INVALID, 'connectors', 'must be a JSON object')
+  end
+  local now = now_ms()
+  local cfg = load_cfg(P, now)
+  clear_idle(P, w, w.woken)
+  rcall('DEL', w.key .. ':match')
+  local ca = type(caps.customer_access) == 'table' and caps.customer_access or {}
+  rcall('HSET', w.key, 'caps', args[2], 'services', table.concat(caps.services, ','), 'pool', caps.pool or '',
+    'allow', ca.allowed_customers and cjson.encode(ca.allowed_customers) or '',
+    'deny', ca.denied_customers and cjson.encode(ca.denied_customers) or '',
+    'wf', caps.workflow_id or '', 'last_seen', fmt(now))
+  if connectors ~= '' then rcall('HSET', w.key, 'connectors', connectors) end
+  emit(P, cfg, 'worker.updated', 'worker', wid, 'machine', w.machine, 'services', table.concat(caps.services, ','),
+    'connectors', connectors)
+  return { OK }
+end

@@ -121,7 +121,8 @@ local function workers(keys, args)
         id = wid, machine = h.machine, state = h.state, status = presence(h.state, h.last_seen, now, cfg),
         last_seen = tonumber(h.last_seen), registered_at = tonumber(h.registered_at), slots = tonumber(h.slots),
         lease_ms = tonumber(h.lease_ms), pool = h.pool or '', services = split_csv(h.services),
-        jobs = rcall('SMEMBERS', key .. ':jobs'), idle = h.idle == '1', capabilities = decode(h.caps) or {}
+        jobs = rcall('SMEMBERS', key .. ':jobs'), idle = h.idle == '1', capabilities = decode(h.caps) or {},
+        connectors = decode(h.connectors or '') or {}
       }
     end
   end

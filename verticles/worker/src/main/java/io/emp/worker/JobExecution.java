@@ -222,7 +222,7 @@ final class JobExecution {
       return reporter.release("shutdown");
     }
     if (reason == CancelReason.TIMEOUT) {
-      return reporter.fail("timed out after " + timeoutS + " s (local timeout on " + workerId + ")", true);
+      return reporter.fail("timed out after " + timeoutS + " s (local timeout on " + workerId + ")", true, "timeout");
     }
     return reporter.fail(f.message(), f.retryable());
   }

@@ -52,7 +52,12 @@ final class OutcomeReporter {
   }
 
   Future<String> fail(String message, boolean retryable) {
-    return reliably(() -> store.fail(job.id(), workerId, job.token(), message, retryable)).map(f -> {
+    return fail(message, retryable, null);
+  }
+
+  /** {@code reason} (e.g. {@code timeout}) is recorded as the job's fail reason if this ends it. */
+  Future<String> fail(String message, boolean retryable, String reason) {
+    return reliably(() -> store.fail(job.id(), workerId, job.token(), message, retryable, reason)).map(f -> {
       LOG.info("worker {} job {}: attempt {} failed ({}): {} -> {}", workerId, job.id(), job.job().attempt(),
         retryable ? "retryable" : "not retryable", message, f.status().wire());
       return f.status() == JobStatus.CANCELLED ? "cancelled" : "failed";

@@ -34,6 +34,8 @@ import java.util.stream.IntStream;
  * @param runningMarkMs      {@code EMP_RUNNING_MARK_MS} (100): a job still running after this long is marked
  *                           running (progress 0) unless its connector reported progress already; a job that
  *                           ends sooner goes from assigned straight to its outcome (one broker call less)
+ * @param connectorHealthMs  {@code EMP_CONNECTOR_HEALTH_MS} (5000): connector health probes; a service whose
+ *                           backend is down is withdrawn from the worker until it answers again (0 = off)
  */
 public record WorkerConfig(
   RedisConfig redis,
@@ -51,7 +53,8 @@ public record WorkerConfig(
   String pool,
   JsonObject extraCapabilities,
   Double jobTimeoutS,
-  long runningMarkMs) {
+  long runningMarkMs,
+  long connectorHealthMs) {
 
   public static final int DEFAULT_HEALTH_PORT = 9091;
   public static final String DEFAULT_HEALTH_HOST = "127.0.0.1";
@@ -60,6 +63,7 @@ public record WorkerConfig(
   public static final long DEFAULT_SHUTDOWN_GRACE_MS = 30_000;
   public static final long DEFAULT_CLAIM_POLL_MS = 5_000;
   public static final long DEFAULT_RUNNING_MARK_MS = 100;
+  public static final long DEFAULT_CONNECTOR_HEALTH_MS = 5_000;
   /** How long a cancelled connector may take to stop before the worker frees its slot anyway. */
   public static final long CANCEL_ACK_MS = 5_000;
   static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.:-]{1,64}");
@@ -104,7 +108,8 @@ public record WorkerConfig(
       name(env, "EMP_POOL"),
       capabilities(env),
       env.raw("EMP_JOB_TIMEOUT_S") == null ? null : env.decimal("EMP_JOB_TIMEOUT_S", 0, 0.001, 604_800),
-      env.longValue("EMP_RUNNING_MARK_MS", DEFAULT_RUNNING_MARK_MS, 0, 60_000));
+      env.longValue("EMP_RUNNING_MARK_MS", DEFAULT_RUNNING_MARK_MS, 0, 60_000),
+      env.longValue("EMP_CONNECTOR_HEALTH_MS", DEFAULT_CONNECTOR_HEALTH_MS, 0, 3_600_000));
   }
 
   /** {@code {machine}-worker-{n}} for every worker of this process. */

@@ -6,6 +6,7 @@ import io.emp.core.store.BrokerError;
 import io.emp.core.store.BrokerException;
 import io.emp.core.store.BrokerStore;
 import io.emp.worker.connector.Connector;
+import io.emp.worker.connector.ConnectorHealth;
 import io.emp.worker.connector.ConnectorEnv;
 import io.emp.worker.connector.ConnectorRegistry;
 import io.vertx.core.Future;
@@ -62,6 +63,8 @@ public final class WorkerVerticle extends VerticleBase {
   private ClaimLoop claims;
   private WakeListener wake;
   private Heartbeat heartbeat;
+  private ConnectorHealthMonitor health;
+  private boolean capabilitiesDirty;
   private volatile boolean registered;
   private boolean stopping;
   private boolean reRegistering;
@@ -97,11 +100,15 @@ public final class WorkerVerticle extends VerticleBase {
       () -> claims.trigger(), this::control);
     heartbeat = new Heartbeat(context, store, workerId, config.heartbeatMs(), runner::held, this::onHeartbeat,
       this::reRegister, onLibraryMissing);
+    health = new ConnectorHealthMonitor(context, workerId, connectors, config.connectorHealthMs(), this::onHealthCheck);
     return startConnectors()
-      .compose(v -> buildCapabilities())
+      .compose(v -> health.checkNow())
+      .compose(this::buildCapabilities)
       .compose(v -> register())
+      .compose(v -> publishCapabilities())
       .compose(v -> wake.start())
       .onSuccess(v -> {
+        health.start();
         heartbeat.start();
         claims.trigger();
         WorkerMetrics.INSTANCE.slotsAdded(config.slots());
@@ -116,6 +123,7 @@ public final class WorkerVerticle extends VerticleBase {
     stopping = true;
     LOG.info("worker {} stopping: no new claims; {} running job(s) get up to {} ms", workerId, runner.busySlots(),
       config.shutdownGraceMs());
+    health.stop();
     return claims.quiet()
       .compose(v -> drain())
       .compose(v -> deregister())
@@ -146,6 +154,7 @@ public final class WorkerVerticle extends VerticleBase {
     ConnectorEnv env = new ConnectorEnv(vertx, config.machineId(), workerId, index);
     for (ConnectorRegistry.Prepared p : prepared) {
       Connector c = p.create(env);
+      ConnectorHealthMonitor.registerGauges(io.emp.core.metrics.Metrics.registry(), c.service());
       Connector previous = connectors.putIfAbsent(c.service(), c);
       if (previous != null) {
         return Future.failedFuture(new IllegalStateException("connectors " + p.name() + " and another both serve service "
@@ -166,13 +175,40 @@ public final class WorkerVerticle extends VerticleBase {
     return OnContext.of(context, stopped);
   }
 
-  private Future<Void> buildCapabilities() {
-    List<Future<JsonObject>> parts = connectors.values().stream().map(Connector::capabilities).toList();
-    return OnContext.of(context, Future.all(parts)).map(v -> {
-      capabilities = Capabilities.document(config, List.copyOf(connectors.keySet()),
-        parts.stream().map(Future::result).toList());
-      return null;
+  /**
+   * The capability document from the connectors whose backend is healthy: a service whose backend is
+   * down is not offered, so no job is claimed for it. A connector whose fragment cannot be read
+   * (backend down) contributes nothing.
+   */
+  private Future<Void> buildCapabilities(Map<String, ConnectorHealth> healthByService) {
+    List<String> healthy = connectors.keySet().stream()
+      .filter(s -> healthByService.getOrDefault(s, ConnectorHealth.up()).healthy())
+      .toList();
+    List<Future<JsonObject>> parts = healthy.stream()
+      .map(s -> connectors.get(s).capabilities().timeout(5, TimeUnit.SECONDS))
+      .toList();
+    return OnContext.of(context, Future.join(parts)).transform(ar -> {
+      capabilities = Capabilities.document(config, healthy,
+        parts.stream().filter(Future::succeeded).map(Future::result).toList());
+      return Future.succeededFuture();
     });
+  }
+
+  /** Sends the current capability document and connector status to the broker (jobs untouched). */
+  private Future<Void> publishCapabilities() {
+    return OnContext.call(context, () -> store.updateWorker(workerId, capabilities, health.statusDocument()))
+      .onSuccess(v -> capabilitiesDirty = false)
+      .recover(e -> {
+        capabilitiesDirty = true;
+        LOG.warn("worker {}: could not publish its capabilities ({}); will retry", workerId, e.toString());
+        return Future.succeededFuture();
+      });
+  }
+
+  private void onHealthCheck(Map<String, ConnectorHealth> result, boolean changed) {
+    if ((changed || capabilitiesDirty) && registered && !stopping) {
+      buildCapabilities(result).compose(v -> publishCapabilities());
+    }
   }
 
   private Future<Void> register() {
@@ -207,7 +243,7 @@ public final class WorkerVerticle extends VerticleBase {
     register().onComplete(ar -> {
       if (ar.succeeded() || stopping) {
         reRegistering = false;
-        claims.trigger();
+        publishCapabilities().onComplete(x -> claims.trigger());
         return;
       }
       long delay = backoff.nextDelayMs();

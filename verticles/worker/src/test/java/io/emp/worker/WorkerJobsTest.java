@@ -167,14 +167,14 @@ class WorkerJobsTest extends WorkerTestBase {
   }
 
   @Test
-  @DisplayName("a job past its local timeout is stopped and failed retryably")
+  @DisplayName("a job past its local timeout is stopped and failed retryably, with reason timeout when it ends the job")
   void localTimeout() {
     deploy(env());
     String id = submitBody(new JsonObject().put("service", "simulation").put("max_attempts", 1).put("timeout_s", 0.3)
       .put("payload", new JsonObject().put("duration_ms", 30_000)));
     Job job = awaitStatus(id, JobStatus.FAILED, 10_000);
     assertThat(job.error()).contains("timed out");
-    assertThat(job.failReason()).isEqualTo("max_attempts");
+    assertThat(job.failReason()).isEqualTo("timeout");
   }
 
   @Test

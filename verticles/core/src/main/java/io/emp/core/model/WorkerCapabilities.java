@@ -18,8 +18,8 @@ public record WorkerCapabilities(JsonObject doc) {
       throw new ValidationException("capabilities", "must be a JSON object");
     }
     Object services = doc.getValue("services");
-    if (!(services instanceof JsonArray a) || a.isEmpty()) {
-      throw new ValidationException("capabilities.services", "must be a non-empty array of service names");
+    if (!(services instanceof JsonArray a)) {
+      throw new ValidationException("capabilities.services", "must be an array of service names");
     }
     for (Object s : a) {
       if (!(s instanceof String name) || !JobSubmission.NAME.matcher(name).matches()) {

@@ -73,6 +73,15 @@ public final class BrokerStore {
       .map(r -> new Registered(r.get(1).toLong(), r.get(2).toInteger()));
   }
 
+  /**
+   * Replaces a worker's capability document (e.g. a backend went down: its service is withdrawn)
+   * without touching its jobs, and records its connectors' status ({@code null} = unchanged).
+   */
+  public Future<Void> updateWorker(String workerId, WorkerCapabilities caps, JsonObject connectors) {
+    return call("emp_update_worker", List.of(workerId, caps.encode(), connectors == null ? "" : connectors.encode()))
+      .mapEmpty();
+  }
+
   /** A worker leaves: its jobs return to the queue without burning attempts. Returns how many. */
   public Future<Integer> deregister(String workerId) {
     return call("emp_deregister", List.of(workerId)).map(r -> r.get(1).toInteger());
@@ -134,7 +143,14 @@ public final class BrokerStore {
   }
 
   public Future<Failed> fail(String jobId, String workerId, String token, String error, boolean retryable) {
-    return call("emp_fail", List.of(jobId, workerId, token, error == null ? "" : error, retryable ? "1" : "0"))
+    return fail(jobId, workerId, token, error, retryable, null);
+  }
+
+  /** A failed attempt; {@code reason} (e.g. {@code timeout}) is recorded when this ends the job. */
+  public Future<Failed> fail(String jobId, String workerId, String token, String error, boolean retryable,
+                             String reason) {
+    return call("emp_fail", List.of(jobId, workerId, token, error == null ? "" : error, retryable ? "1" : "0",
+      reason == null ? "" : reason))
       .map(r -> {
         String due = r.get(2).toString();
         return new Failed(JobStatus.fromWire(r.get(1).toString()), due.isEmpty() ? null : Long.parseLong(due));

@@ -2,8 +2,22 @@ package io.emp.worker.connector;
 
 import io.emp.core.config.ConfigException;
 import io.emp.core.config.EnvConfig;
+import io.emp.worker.connector.a1111.A1111Connector;
+import io.emp.worker.connector.a1111.A1111Settings;
+import io.emp.worker.connector.comfyui.ComfyUiConnector;
+import io.emp.worker.connector.comfyui.ComfyUiSettings;
+import io.emp.worker.connector.ollama.OllamaConnector;
+import io.emp.worker.connector.ollama.OllamaSettings;
+import io.emp.worker.connector.openai.OpenAiConnector;
+import io.emp.worker.connector.openai.OpenAiSettings;
+import io.emp.worker.connector.rest.RestAsyncConnector;
+import io.emp.worker.connector.rest.RestAsyncSettings;
+import io.emp.worker.connector.rest.RestSettings;
+import io.emp.worker.connector.rest.RestSyncConnector;
 import io.emp.worker.connector.simulation.SimulationConnector;
 import io.emp.worker.connector.simulation.SimulationSettings;
+import io.emp.worker.connector.websocket.WebSocketConnector;
+import io.emp.worker.connector.websocket.WebSocketSettings;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -37,7 +51,14 @@ public final class ConnectorRegistry {
   /** The connectors this build ships. */
   public static ConnectorRegistry defaults() {
     return new ConnectorRegistry()
-      .register("simulation", SimulationSettings::from, SimulationConnector::new);
+      .register("simulation", SimulationSettings::from, SimulationConnector::new)
+      .register("comfyui", ComfyUiSettings::from, ComfyUiConnector::new)
+      .register("ollama", OllamaSettings::from, OllamaConnector::new)
+      .register("openai", OpenAiSettings::from, OpenAiConnector::new)
+      .register("a1111", A1111Settings::from, A1111Connector::new)
+      .register("rest", RestSettings::from, RestSyncConnector::new)
+      .register("rest_async", RestAsyncSettings::from, RestAsyncConnector::new)
+      .register("websocket", WebSocketSettings::from, WebSocketConnector::new);
   }
 
   /** Adds (or replaces) a connector under {@code name} (lower case, as written in {@code EMP_CONNECTORS}). */
