@@ -98,7 +98,7 @@ class WorkerConfigTest {
       .isInstanceOf(ConfigException.class)
       .hasMessageContaining("EMP_CONNECTORS")
       .hasMessageContaining("comfy")
-      .hasMessageContaining("known: simulation");
+      .hasMessageContaining("known: simulation, comfyui");
     rejects("EMP_CONNECTORS", "EMP_CONNECTORS", "simulation,simulation");
   }
 
