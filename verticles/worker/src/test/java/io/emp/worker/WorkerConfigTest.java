@@ -98,7 +98,7 @@ class WorkerConfigTest {
       .isInstanceOf(ConfigException.class)
       .hasMessageContaining("EMP_CONNECTORS")
       .hasMessageContaining("comfy")
-      .hasMessageContaining("known: simulation, comfyui");
+      .hasMessageContaining("known: a1111, comfyui, ollama, openai, rest, rest_async, simulation, websocket");
     rejects("EMP_CONNECTORS", "EMP_CONNECTORS", "simulation,simulation");
   }
 
