@@ -27,11 +27,12 @@ local CFG_DEFAULTS = {
   backoff_base_ms = 1000, backoff_factor = 2, backoff_cap_ms = 300000, promote_batch = 100,
   lookahead = 16, head_scan = 4, idem_ttl_ms = 86400000, worker_stale_ms = 30000,
   max_payload_bytes = 1048576, wake_candidates = 8, sig_ttl_ms = 3456000000,
-  worker_retention_ms = 604800000, max_attempts_default = 3, worker_offline_ms = 120000
+  worker_retention_ms = 604800000, max_attempts_default = 3, worker_offline_ms = 120000,
+  machine_stale_ms = 45000, machine_offline_ms = 180000
 }
 -- Only the library's own definitions run at load time (no library calls), so the names are listed.
 local CFG_NAMES = { 'backoff_base_ms', 'backoff_cap_ms', 'backoff_factor', 'events_maxlen', 'head_scan',
-  'idem_ttl_ms', 'lease_ms', 'lookahead', 'max_attempts_default', 'max_payload_bytes', 'poison_losses',
+  'idem_ttl_ms', 'lease_ms', 'lookahead', 'machine_offline_ms', 'machine_stale_ms', 'max_attempts_default', 'max_payload_bytes', 'poison_losses',
   'promote_batch', 'retention_completed_ms', 'retention_failed_ms', 'retry_avoid_ms', 'sig_ttl_ms',
   'wake_candidates', 'worker_offline_ms', 'worker_retention_ms', 'worker_stale_ms' }
 

@@ -47,6 +47,11 @@ public final class Keys {
     return prefix + "worker:" + workerId + ":ctl";
   }
 
+  /** A machine's command stream, read by its supervisor. */
+  public String machineCommands(String machineId) {
+    return prefix + "machine:" + machineId + ":commands";
+  }
+
   public String config() {
     return prefix + "cfg";
   }

@@ -25,6 +25,8 @@ public final class NamespaceSettings {
     define("EMP_WORKER_STALE_MS", "worker_stale_ms", 1_000, 86_400_000);
     define("EMP_WORKER_OFFLINE_MS", "worker_offline_ms", 1_000, 30L * 86_400_000);
     define("EMP_WORKER_RETENTION_MS", "worker_retention_ms", 60_000, 365L * 86_400_000);
+    define("EMP_MACHINE_STALE_MS", "machine_stale_ms", 1_000, 86_400_000);
+    define("EMP_MACHINE_OFFLINE_MS", "machine_offline_ms", 1_000, 30L * 86_400_000);
     define("EMP_IDEMPOTENCY_TTL_MS", "idem_ttl_ms", 1_000, 365L * 86_400_000);
     define("EMP_DEFAULT_MAX_ATTEMPTS", "max_attempts_default", 1, 20);
     define("EMP_MAX_PAYLOAD_BYTES", "max_payload_bytes", 1_024, 64L * 1_048_576);

@@ -246,6 +246,11 @@ public final class BrokerStore {
   }
 
   private Future<Response> send(Command cmd, String function, List<String> args) {
+    return send(redis, keys, cmd, function, args);
+  }
+
+  /** One FCALL/FCALL_RO of the library with KEYS[1] = the namespace prefix; refusals fail the future. */
+  static Future<Response> send(Redis redis, Keys keys, Command cmd, String function, List<String> args) {
     Request req = Request.cmd(cmd).arg(function).arg(1).arg(keys.prefix());
     for (String a : args) {
       req.arg(a);
