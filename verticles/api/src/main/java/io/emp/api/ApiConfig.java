@@ -19,6 +19,8 @@ import java.util.Set;
  *                        {@link #ENVELOPE_BYTES} for the other submission fields
  * @param corsOrigins     {@code EMP_CORS_ORIGINS}: allowed browser origins (empty = no CORS headers)
  * @param sseKeepAliveMs  {@code EMP_SSE_KEEPALIVE_MS} (15000): comment line interval on SSE streams
+ * @param commandTimeoutMs {@code EMP_COMMAND_TIMEOUT_MS} (10000): how long a machine command that returns
+ *                        an answer (the log tail) waits for the supervisor
  */
 public record ApiConfig(
   RedisConfig redis,
@@ -28,7 +30,8 @@ public record ApiConfig(
   boolean authEnabled,
   long maxPayloadBytes,
   List<String> corsOrigins,
-  long sseKeepAliveMs) {
+  long sseKeepAliveMs,
+  long commandTimeoutMs) {
 
   public static final int DEFAULT_PORT = 3331;
   public static final String DEFAULT_HOST = "0.0.0.0";
@@ -60,7 +63,8 @@ public record ApiConfig(
       auth,
       env.longValue("EMP_MAX_PAYLOAD_BYTES", DEFAULT_MAX_PAYLOAD_BYTES, 1, 256L * 1024 * 1024),
       env.list("EMP_CORS_ORIGINS", List.of()),
-      env.longValue("EMP_SSE_KEEPALIVE_MS", DEFAULT_SSE_KEEPALIVE_MS, 10, 3_600_000));
+      env.longValue("EMP_SSE_KEEPALIVE_MS", DEFAULT_SSE_KEEPALIVE_MS, 10, 3_600_000),
+      env.longValue("EMP_COMMAND_TIMEOUT_MS", 10_000, 100, 600_000));
   }
 
   /** The request body limit: the payload limit plus the submission envelope. */

@@ -8,6 +8,7 @@ import io.emp.core.redis.RedisClients;
 import io.emp.core.store.BrokerStore;
 import io.emp.core.store.FunctionLoader;
 import io.emp.core.store.LuaLibrary;
+import io.emp.core.store.MachineRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpMethod;
@@ -66,7 +67,15 @@ public final class ApiVerticle extends VerticleBase {
     router.post(JobRoutes.BASE + "/:id/retry").handler(h.jobs()::retry);
     router.get(JobRoutes.BASE + "/:id/events").handler(h.events()::stream);
     router.get("/api/workers").handler(h.fleet()::workers);
-    router.get("/api/machines").handler(h.fleet()::machines);
+    router.get("/api/machines").handler(h.machines()::list);
+    router.get("/api/machines/:id").handler(h.machines()::get);
+    router.delete("/api/machines/:id").handler(h.machines()::delete);
+    router.post("/api/machines/:id/restart").handler(h.machines()::restart);
+    router.post("/api/machines/:id/drain").handler(h.machines()::drain);
+    router.post("/api/machines/:id/services/:name/restart").handler(rc -> h.machines().serviceCommand(rc, "restart_service"));
+    router.post("/api/machines/:id/services/:name/stop").handler(rc -> h.machines().serviceCommand(rc, "stop_service"));
+    router.post("/api/machines/:id/services/:name/start").handler(rc -> h.machines().serviceCommand(rc, "start_service"));
+    router.get("/api/machines/:id/services/:name/logs").handler(h.machines()::logs);
     router.get("/api/stats").handler(h.fleet()::stats);
     router.get(ClientSockets.PATH).handler(h.sockets()::upgrade);
     router.route().failureHandler(ErrorMapper::handle);
@@ -97,7 +106,8 @@ public final class ApiVerticle extends VerticleBase {
   }
 
   /** The route handlers, wired to one Redis client, store and metrics. */
-  private record Routes(JobRoutes jobs, JobEvents events, FleetRoutes fleet, OpsRoutes ops, ClientSockets sockets) {
+  private record Routes(JobRoutes jobs, JobEvents events, FleetRoutes fleet, MachineRoutes machines, OpsRoutes ops,
+                        ClientSockets sockets) {
   }
 
   private Routes wire(LuaLibrary library) {
@@ -109,6 +119,7 @@ public final class ApiVerticle extends VerticleBase {
       new JobRoutes(jobs),
       new JobEvents(vertx, store, new EventLog(redis, store.keys()), config.sseKeepAliveMs(), metrics),
       new FleetRoutes(store),
+      new MachineRoutes(vertx, store, new MachineRegistry(redis, store.keys()), config.commandTimeoutMs()),
       new OpsRoutes(vertx, new Readiness().redis(redis, library.version())),
       new ClientSockets(jobs, vertx.eventBus(), metrics));
   }

@@ -4,7 +4,7 @@ import io.emp.core.store.BrokerStore;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 
-/** {@code /api/workers}, {@code /api/machines}, {@code /api/stats}: read-only views of the namespace. */
+/** {@code /api/workers}, {@code /api/stats}: read-only views of the namespace. */
 final class FleetRoutes {
   private final BrokerStore store;
 
@@ -14,10 +14,6 @@ final class FleetRoutes {
 
   void workers(RoutingContext rc) {
     Http.reply(rc, store.workers(null).map(w -> new JsonObject().put("workers", Machines.normalized(w))));
-  }
-
-  void machines(RoutingContext rc) {
-    Http.reply(rc, store.workers(null).map(w -> new JsonObject().put("machines", Machines.group(w))));
   }
 
   void stats(RoutingContext rc) {
