@@ -176,7 +176,9 @@ end
 
 -- A failed attempt: retried with exponential backoff while attempts remain, else failed.
 -- Returns the new status and the due time of the retry (or nil).
-local function fail_attempt(P, cfg, j, now, error_text, retryable, reason)
+local MAX_RETRY_AFTER_MS = 3600000
+
+local function fail_attempt(P, cfg, j, now, error_text, retryable, reason, min_delay)
   local jk = job_key(P, j.id)
   local failures = rcall('HINCRBY', jk, 'failures', 1)
   local max_attempts = tonumber(j.max_attempts) or cfg.max_attempts_default
@@ -188,7 +190,9 @@ local function fail_attempt(P, cfg, j, now, error_text, retryable, reason)
   local base = tonumber(j.backoff_base_ms) or cfg.backoff_base_ms
   local factor = tonumber(j.backoff_factor) or cfg.backoff_factor
   local cap = tonumber(j.backoff_cap_ms) or cfg.backoff_cap_ms
-  local due = now + math.floor(math.min(cap, base * factor ^ (failures - 1)))
+  local delay = math.min(cap, base * factor ^ (failures - 1))
+  if min_delay and min_delay > delay then delay = math.min(min_delay, MAX_RETRY_AFTER_MS) end
+  local due = now + math.floor(delay)
   detach(P, j.id, j.worker)
   rcall('HSET', jk, 'status', 'delayed', 'delayed_until', fmt(due), 'avoid_worker', j.worker or '',
     'avoid_until', fmt(now + cfg.retry_avoid_ms))

@@ -79,6 +79,7 @@ end
   ARGV[1] job id   ARGV[2] worker id   ARGV[3] fencing token
   ARGV[4] error text (truncated to 4096 bytes)   ARGV[5] retryable '1' | '0'
   ARGV[6] reason recorded when this ends the job ('' = max_attempts / not_retryable; e.g. 'timeout')
+  ARGV[7] minimum retry delay in ms ('' = none): the backend's Retry-After, honoured up to one hour
   Returns {0, new status, due ms of the retry or ''}
   Errors  {-1} unknown job, {-2} unknown worker, {-3} fenced
 ]]
@@ -96,7 +97,7 @@ local function fail(keys, args)
   if text == '' then text = 'unspecified error' end
   local reason = args[6]
   if reason == '' or reason == nil or not valid_name(reason, 32) then reason = nil end
-  local status, due = fail_attempt(P, cfg, j, now, text, args[5] ~= '0', reason)
+  local status, due = fail_attempt(P, cfg, j, now, text, args[5] ~= '0', reason, tonumber(args[7]))
   return { OK, status, due and fmt(due) or '' }
 end
 

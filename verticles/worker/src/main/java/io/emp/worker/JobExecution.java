@@ -222,9 +222,9 @@ final class JobExecution {
       return reporter.release("shutdown");
     }
     if (reason == CancelReason.TIMEOUT) {
-      return reporter.fail("timed out after " + timeoutS + " s (local timeout on " + workerId + ")", true, "timeout");
+      return reporter.fail("timed out after " + timeoutS + " s (local timeout on " + workerId + ")", true, "timeout", null);
     }
-    return reporter.fail(f.message(), f.retryable());
+    return reporter.fail(f.message(), f.retryable(), null, f.retryAfterMs());
   }
 
   private void onProgress(double percent, String message) {

@@ -52,12 +52,15 @@ final class OutcomeReporter {
   }
 
   Future<String> fail(String message, boolean retryable) {
-    return fail(message, retryable, null);
+    return fail(message, retryable, null, null);
   }
 
-  /** {@code reason} (e.g. {@code timeout}) is recorded as the job's fail reason if this ends it. */
-  Future<String> fail(String message, boolean retryable, String reason) {
-    return reliably(() -> store.fail(job.id(), workerId, job.token(), message, retryable, reason)).map(f -> {
+  /**
+   * {@code reason} (e.g. {@code timeout}) is recorded as the job's fail reason if this ends it; a
+   * retry waits at least {@code minDelayMs} (the backend's Retry-After) when given.
+   */
+  Future<String> fail(String message, boolean retryable, String reason, Long minDelayMs) {
+    return reliably(() -> store.fail(job.id(), workerId, job.token(), message, retryable, reason, minDelayMs)).map(f -> {
       LOG.info("worker {} job {}: attempt {} failed ({}): {} -> {}", workerId, job.id(), job.job().attempt(),
         retryable ? "retryable" : "not retryable", message, f.status().wire());
       return f.status() == JobStatus.CANCELLED ? "cancelled" : "failed";

@@ -65,6 +65,9 @@ public final class WorkerVerticle extends VerticleBase {
   private Heartbeat heartbeat;
   private ConnectorHealthMonitor health;
   private boolean capabilitiesDirty;
+  private long capabilitiesReadAt;
+  /** How often the connectors' capabilities (installed models, GPU) are re-read when nothing else changed. */
+  private static final long CAPABILITIES_REFRESH_MS = 60_000;
   private volatile boolean registered;
   private boolean stopping;
   private boolean reRegistering;
@@ -181,6 +184,7 @@ public final class WorkerVerticle extends VerticleBase {
    * (backend down) contributes nothing.
    */
   private Future<Void> buildCapabilities(Map<String, ConnectorHealth> healthByService) {
+    capabilitiesReadAt = System.currentTimeMillis();
     List<String> healthy = connectors.keySet().stream()
       .filter(s -> healthByService.getOrDefault(s, ConnectorHealth.up()).healthy())
       .toList();
@@ -206,8 +210,20 @@ public final class WorkerVerticle extends VerticleBase {
   }
 
   private void onHealthCheck(Map<String, ConnectorHealth> result, boolean changed) {
-    if ((changed || capabilitiesDirty) && registered && !stopping) {
-      buildCapabilities(result).compose(v -> publishCapabilities());
+    if (!registered || stopping) {
+      return;
+    }
+    if (changed || capabilitiesDirty) {
+      // a restored service may have jobs waiting: claim at once rather than at the next poll
+      buildCapabilities(result).compose(v -> publishCapabilities()).onComplete(ar -> claims.trigger());
+    } else if (System.currentTimeMillis() - capabilitiesReadAt >= CAPABILITIES_REFRESH_MS) {
+      // backends change what they offer (a model pulled or installed): re-read, publish if it differs
+      String before = capabilities.encode();
+      buildCapabilities(result).onSuccess(v -> {
+        if (!capabilities.encode().equals(before)) {
+          publishCapabilities();
+        }
+      });
     }
   }
 

@@ -9,7 +9,8 @@ import java.util.Set;
  * Typed access to {@code EMP_*} settings: the process environment, overridden by explicit values
  * (tests, the standalone jar). Every getter validates and throws {@link ConfigException} naming the
  * variable, so a role fails to start instead of running with a wrong value. Secrets are never logged
- * by this class; {@link #describe} masks names containing TOKEN, PASSWORD or SECRET.
+ * by this class: {@link #describe} masks every variable whose name says it holds a secret (TOKEN,
+ * PASSWORD, SECRET, AUTH, KEY, CREDENTIAL) and the credentials and query strings of URL values.
  */
 public final class EnvConfig {
   private final Map<String, String> values;
@@ -128,16 +129,27 @@ public final class EnvConfig {
     return v;
   }
 
+  static boolean isSecretName(String name) {
+    return java.util.stream.Stream.of("TOKEN", "PASSWORD", "SECRET", "AUTH", "KEY", "CREDENTIAL")
+      .anyMatch(name::contains);
+  }
+
+  /** Credentials ({@code //user:pass@}) and query strings (tokens in {@code ?token=}) of a URL, masked. */
+  static String maskUrl(String v) {
+    if (!v.contains("://")) {
+      return v;
+    }
+    String masked = v.replaceAll("//[^/@]*@", "//***@");
+    int q = masked.indexOf('?');
+    return q < 0 ? masked : masked.substring(0, q) + "?***";
+  }
+
   /** The EMP_* values, secrets masked, for a start-up log line. */
   public String describe() {
     StringBuilder sb = new StringBuilder();
     values.keySet().stream().filter(k -> k.startsWith("EMP_")).sorted().forEach(k -> {
-      boolean secret = k.contains("TOKEN") || k.contains("PASSWORD") || k.contains("SECRET");
       String v = values.get(k);
-      if (!secret && v.contains("@") && v.contains("://")) {
-        v = v.replaceAll("//[^@]*@", "//***@"); // credentials in URLs
-      }
-      sb.append(k).append('=').append(secret ? "***" : v).append(' ');
+      sb.append(k).append('=').append(isSecretName(k) ? "***" : maskUrl(v)).append(' ');
     });
     return sb.toString().trim();
   }

@@ -149,8 +149,17 @@ public final class BrokerStore {
   /** A failed attempt; {@code reason} (e.g. {@code timeout}) is recorded when this ends the job. */
   public Future<Failed> fail(String jobId, String workerId, String token, String error, boolean retryable,
                              String reason) {
+    return fail(jobId, workerId, token, error, retryable, reason, null);
+  }
+
+  /**
+   * A failed attempt whose retry must not come sooner than {@code minDelayMs} (the backend's
+   * Retry-After; capped at an hour by the library); null = the job's backoff alone.
+   */
+  public Future<Failed> fail(String jobId, String workerId, String token, String error, boolean retryable,
+                             String reason, Long minDelayMs) {
     return call("emp_fail", List.of(jobId, workerId, token, error == null ? "" : error, retryable ? "1" : "0",
-      reason == null ? "" : reason))
+      reason == null ? "" : reason, minDelayMs == null ? "" : String.valueOf(minDelayMs)))
       .map(r -> {
         String due = r.get(2).toString();
         return new Failed(JobStatus.fromWire(r.get(1).toString()), due.isEmpty() ? null : Long.parseLong(due));

@@ -155,4 +155,24 @@ class RetryCancelTest extends StoreTestBase {
     refused(store.cancel("01JD0000000000000000000000"), BrokerError.NOT_FOUND);
     assertThat(await(store.stats()).getJsonObject("statuses").getInteger("cancelled")).isEqualTo(4);
   }
+
+  @Test
+  @DisplayName("a backend's Retry-After delays the retry beyond the job's own backoff, never shortens it")
+  void retryAfterHonoured() {
+    String id = submit(new JsonObject().put("service", "s").put("max_attempts", 5)
+      .put("backoff", new JsonObject().put("base_ms", 5_000))).id();
+    register("w", caps("s"));
+    configure(Map.of("retry_avoid_ms", 0));
+    ClaimedJob c = claimOne("w");
+    long before = System.currentTimeMillis();
+    Failed f = await(store.fail(id, "w", c.token(), "rate limited", true, null, 20_000L));
+    assertThat(f.status()).isEqualTo(JobStatus.DELAYED);
+    assertThat(f.dueAt() - before).isBetween(19_000L, 21_000L);
+
+    cmd("ZADD", keys.prefix() + "delayed", "1", id); // due now
+    ClaimedJob c2 = claimOne("w");
+    long before2 = System.currentTimeMillis();
+    Failed f2 = await(store.fail(id, "w", c2.token(), "rate limited", true, null, 10L));
+    assertThat(f2.dueAt() - before2).as("backoff 5000 * 2 wins over a 10 ms hint").isBetween(9_000L, 11_000L);
+  }
 }

@@ -17,11 +17,17 @@ public sealed interface JobOutcome {
 
   /**
    * The attempt failed. {@code retryable = false} (bad input, a 4xx) fails the job at once; a
-   * retryable failure is retried with backoff while attempts remain.
+   * retryable failure is retried with backoff while attempts remain — not sooner than
+   * {@code retryAfterMs} when the backend said when to come back (HTTP {@code Retry-After}), else null.
    */
-  record Failure(String message, boolean retryable) implements JobOutcome {
+  record Failure(String message, boolean retryable, Long retryAfterMs) implements JobOutcome {
     public Failure {
       message = message == null || message.isBlank() ? "unspecified error" : message;
+      retryAfterMs = retryAfterMs == null || retryAfterMs <= 0 ? null : retryAfterMs;
+    }
+
+    public Failure(String message, boolean retryable) {
+      this(message, retryable, null);
     }
   }
 
@@ -31,6 +37,11 @@ public sealed interface JobOutcome {
 
   static JobOutcome failure(String message, boolean retryable) {
     return new Failure(message, retryable);
+  }
+
+  /** A retryable failure the backend asked to retry no sooner than {@code retryAfterMs} from now. */
+  static JobOutcome retryAfter(String message, long retryAfterMs) {
+    return new Failure(message, true, retryAfterMs);
   }
 
   /** What a connector returns after it stopped because of {@link JobContext#onCancel}. */
