@@ -46,6 +46,11 @@ public final class EnvConfig {
     return new EnvConfig(m);
   }
 
+  /** Every value (for handing the environment on to a child tool); never log it. */
+  public Map<String, String> toMap() {
+    return values;
+  }
+
   public String raw(String name) {
     String v = values.get(name);
     return v == null || v.isBlank() ? null : v.trim();
