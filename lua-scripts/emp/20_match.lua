@@ -210,39 +210,45 @@ local function has_models(caps, service, required)
   return true
 end
 
-local function match_requirements(r, caps, service)
+-- The first rule the worker fails (docs/matching.md numbering in the text), or nil when it matches.
+local function requirement_mismatch(r, caps, service)
   for k, v in pairs(r.hw) do
-    if v ~= 'all' and not compare(hw_value(caps, k), v) then return false end
+    if v ~= 'all' and not compare(hw_value(caps, k), v) then return 'hardware.' .. k .. ' below ' .. tostring(v) end
   end
-  if r.models and not has_models(caps, service, r.models) then return false end
+  if r.models and not has_models(caps, service, r.models) then return 'models missing: ' .. table.concat(r.models, ', ') end
   if r.iso then
     local ca = caps.customer_access
     local level = ISO_LEVEL[type(ca) == 'table' and ca.isolation or 'none'] or 0
-    if level < ISO_LEVEL[r.iso] then return false end
+    if level < ISO_LEVEL[r.iso] then return 'customer isolation ' .. r.iso .. ' required' end
   end
-  if r.component and not allows(caps.components, r.component) then return false end
-  if r.workflow and not allows(caps.workflows, r.workflow) then return false end
-  if r.region and lookup(caps, 'geographic_region') ~= r.region then return false end
-  if r.compliance and not compare(caps.compliance, r.compliance) then return false end
+  if r.component and not allows(caps.components, r.component) then return 'component ' .. r.component end
+  if r.workflow and not allows(caps.workflows, r.workflow) then return 'workflow ' .. r.workflow end
+  if r.region and lookup(caps, 'geographic_region') ~= r.region then return 'geographic_region ' .. r.region end
+  if r.compliance and not compare(caps.compliance, r.compliance) then return 'compliance' end
   for k, v in pairs(r.custom) do
-    if not compare(lookup(caps, k), v) then return false end
+    if not compare(lookup(caps, k), v) then return 'requires ' .. k end
   end
   for k, v in pairs(r.neg_hw) do
-    if v ~= 'all' and compare(hw_value(caps, k), v) then return false end
+    if v ~= 'all' and compare(hw_value(caps, k), v) then return 'excluded hardware.' .. k end
   end
   for k, v in pairs(r.neg) do
-    if compare(lookup(caps, k), v) then return false end
+    if compare(lookup(caps, k), v) then return 'excluded by ' .. k end
   end
-  return true
+  return nil
 end
 
 -- Signature-level match of a decoded descriptor {s, p, r} against decoded capabilities.
 -- Protected: a malformed document yields false, never an error that would abort a claim.
-local function descriptor_matches(d, caps)
+local function descriptor_mismatch(d, caps)
   local ok, res = pcall(function()
-    if not contains(caps.services, d.s) then return false end
-    if d.p and d.p ~= '' and caps.pool ~= d.p then return false end
-    return match_requirements(d.r, caps, d.s)
+    if not contains(caps.services, d.s) then return 'service ' .. tostring(d.s) .. ' not offered' end
+    if d.p and d.p ~= '' and caps.pool ~= d.p then return 'pool ' .. d.p .. ' (worker: ' .. tostring(caps.pool) .. ')' end
+    return requirement_mismatch(d.r, caps, d.s)
   end)
-  return ok and res == true
+  if not ok then return 'malformed document' end
+  return res
+end
+
+local function descriptor_matches(d, caps)
+  return descriptor_mismatch(d, caps) == nil
 end

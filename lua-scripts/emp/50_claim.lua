@@ -90,8 +90,10 @@ local function assign(P, cfg, w, c, now)
   rcall('ZADD', P .. 'leases', fmt(lease_until), id)
   rcall('SADD', w.key .. ':jobs', id)
   set_status_index(P, id, 'queued', 'assigned', now)
+  -- how long the job waited since it became claimable (submitted, or due after a delay or backoff)
+  local ready_at = math.max(tonumber(job.submitted_at) or now, tonumber(job.delayed_until) or 0)
   emit(P, cfg, 'job.assigned', 'job', id, 'status', 'assigned', 'prev', 'queued', 'service', job.service,
-    'worker', w.id, 'attempt', tostring(attempt))
+    'worker', w.id, 'attempt', tostring(attempt), 'pool', job.pool or '', 'wait_ms', fmt(math.max(0, now - ready_at)))
   for i = 1, #set, 2 do job[set[i]] = set[i + 1] end
   local flat = {}
   for k, v in pairs(job) do

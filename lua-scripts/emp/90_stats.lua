@@ -129,3 +129,66 @@ local function workers(keys, args)
   if #out == 0 then return { OK, '[]' } end
   return { OK, encode_with_arrays(out, { 'jobs', 'services' }) }
 end
+
+--[[
+  emp_explain (no-writes) — which registered, live workers can run a job, and why the others cannot.
+  KEYS[1] P
+  ARGV[1] job id
+  Returns {0, json}: {job, sig, service, pool, workers: [{id, machine, status, match (bool), reason}]}
+  Errors  {-1} unknown job
+]]
+local function explain(keys, args)
+  local P, id = keys[1], args[1]
+  local f = rcall('HMGET', job_key(P, id), 'sig', 'service', 'pool', 'customer_id', 'workflow_id')
+  if not f[1] then return err(E_NOT_FOUND, 'job', 'unknown job ' .. tostring(id)) end
+  local now = now_ms()
+  local cfg = load_cfg(P, now)
+  local d = decode(rcall('HGET', P .. 'sigd', f[1]))
+  if type(d) ~= 'table' then d = {} end
+  local out = { job = id, sig = f[1], service = f[2], pool = f[3] or '', workers = {} }
+  local ids = rcall('ZRANGE', P .. 'workers', 0, -1)
+  table.sort(ids)
+  for _, wid in ipairs(ids) do
+    local h = to_map(rcall('HGETALL', worker_key(P, wid)))
+    local status = presence(h.state, h.last_seen, now, cfg)
+    if h.machine and status ~= 'left' then
+      local reason = descriptor_mismatch(d, decode(h.caps or '') or {})
+      if not reason and h.allow and h.allow ~= '' and not contains(decode(h.allow) or {}, f[4] or '') then
+        reason = 'customer not in allowed_customers'
+      end
+      if not reason and h.deny and h.deny ~= '' and contains(decode(h.deny) or {}, f[4] or '') then
+        reason = 'customer in denied_customers'
+      end
+      if not reason and h.wf and h.wf ~= '' and h.wf ~= f[5] then reason = 'restricted to workflow ' .. h.wf end
+      out.workers[#out.workers + 1] = { id = wid, machine = h.machine or '', status = status, match = reason == nil,
+        reason = reason or '' }
+    end
+  end
+  return { OK, encode_with_arrays(out, { 'workers' }) }
+end
+
+--[[
+  emp_snapshot (no-writes) — everything a monitor shows, read atomically with the newest event id,
+  so a client that applies the events after that id sees no gap and no transition twice.
+  KEYS[1] P
+  ARGV[1] jobs per active status (queued, delayed, assigned, running), 1-5000
+  ARGV[2] jobs per finished status (completed, failed, cancelled), 1-5000
+  Returns {0, newest event id ('' = empty stream), stats json, workers json, machines json,
+           {id, {field, value, ...}}, ...} — jobs newest first per status
+  Errors  {-5, field, message}
+]]
+local function snapshot(keys, args)
+  local P = keys[1]
+  local active, finished = tonumber(args[1]), tonumber(args[2])
+  if not is_int(active, 1, 5000) then return err(E_INVALID, 'active', 'must be an integer 1-5000') end
+  if not is_int(finished, 1, 5000) then return err(E_INVALID, 'finished', 'must be an integer 1-5000') end
+  local newest = rcall('XREVRANGE', P .. 'events', '+', '-', 'COUNT', 1)[1]
+  local out = { OK, newest and newest[1] or '', stats(keys)[2], workers(keys, { '' })[2], machines(keys, { '' })[2] }
+  for _, st in ipairs(STATUSES) do
+    local limit = (st == 'completed' or st == 'failed' or st == 'cancelled') and finished or active
+    for _, e in ipairs(page_of(P, st, nil, nil, limit, '')) do
+      out[#out + 1] = { e.id, rcall('HGETALL', job_key(P, e.id)) }
+    end
+  end
+  return out
+end

@@ -241,6 +241,41 @@ public final class BrokerStore {
       .map(r -> new io.vertx.core.json.JsonArray(r.get(1).toString()));
   }
 
+  /**
+   * Which live workers can run a job and, for each that cannot, the first rule it fails
+   * ({@code {job, sig, service, pool, workers: [{id, machine, status, match, reason}]}}).
+   */
+  public Future<JsonObject> explain(String jobId) {
+    return callReadOnly("emp_explain", List.of(jobId)).map(r -> new JsonObject(r.get(1).toString()));
+  }
+
+  /**
+   * Everything a monitor shows, read in one atomic call together with the newest event id: applying
+   * the events after {@link Snapshot#eventId()} to it loses nothing and repeats nothing.
+   *
+   * @param active   jobs per active status (queued, delayed, assigned, running), newest first, 1-5000
+   * @param finished jobs per finished status (completed, failed, cancelled), newest first, 1-5000
+   */
+  public Future<Snapshot> snapshot(int active, int finished) {
+    return callReadOnly("emp_snapshot", List.of(String.valueOf(active), String.valueOf(finished))).map(r -> {
+      List<Job> jobs = new ArrayList<>();
+      for (int i = 5; i < r.size(); i++) {
+        Response e = r.get(i);
+        if (e.get(1).size() > 0) {
+          jobs.add(Job.fromFields(e.get(0).toString(), fields(e.get(1)), null, null));
+        }
+      }
+      String newest = r.get(1).toString();
+      return new Snapshot(newest.isEmpty() ? "0-0" : newest, new JsonObject(r.get(2).toString()),
+        new io.vertx.core.json.JsonArray(r.get(3).toString()), new io.vertx.core.json.JsonArray(r.get(4).toString()), jobs);
+    });
+  }
+
+  /** The monitor's view of a namespace and the stream id it is consistent with ({@code 0-0}: no event yet). */
+  public record Snapshot(String eventId, JsonObject stats, io.vertx.core.json.JsonArray workers,
+    io.vertx.core.json.JsonArray machines, List<Job> jobs) {
+  }
+
   public Future<Pruned> prune(int max) {
     return call("emp_prune", List.of(String.valueOf(max)))
       .map(r -> new Pruned(r.get(1).toInteger(), r.get(2).toInteger(), r.get(3).toInteger()));
