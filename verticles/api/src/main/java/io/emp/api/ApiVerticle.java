@@ -119,7 +119,7 @@ public final class ApiVerticle extends VerticleBase {
       new JobRoutes(jobs),
       new JobEvents(vertx, store, new EventLog(redis, store.keys()), config.sseKeepAliveMs(), metrics),
       new FleetRoutes(store),
-      new MachineRoutes(vertx, store, new MachineRegistry(redis, store.keys()), config.commandTimeoutMs()),
+      new MachineRoutes(new MachineOps(vertx, store, new MachineRegistry(redis, store.keys()), config.commandTimeoutMs())),
       new OpsRoutes(vertx, new Readiness().redis(redis, library.version())),
       new ClientSockets(jobs, vertx.eventBus(), metrics));
   }

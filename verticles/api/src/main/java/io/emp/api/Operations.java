@@ -1,0 +1,85 @@
+package io.emp.api;
+
+import io.emp.core.metrics.Metrics;
+import io.emp.core.model.Job;
+import io.emp.core.store.BrokerStore;
+import io.emp.core.model.Results.Submitted;
+import io.emp.core.store.MachineRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * What an operator may do, as the api's HTTP routes do it: the one code path (validation included)
+ * shared by the api and the monitor's command RPC. Every refusal is a failed future that
+ * {@link #error(Throwable)} turns into the api's error object.
+ */
+public final class Operations {
+  private final Jobs jobs;
+  private final MachineOps machines;
+
+  Operations(Jobs jobs, MachineOps machines) {
+    this.jobs = jobs;
+    this.machines = machines;
+  }
+
+  /** Operations over one namespace's store, for a role other than the api (the monitor). */
+  public static Operations create(Vertx vertx, BrokerStore store, long maxPayloadBytes, long commandTimeoutMs) {
+    return new Operations(new Jobs(store, maxPayloadBytes, new ApiMetrics(Metrics.registry())),
+      new MachineOps(vertx, store, new MachineRegistry(store.redis(), store.keys()), commandTimeoutMs));
+  }
+
+  /** Validates and submits one job ({@code POST /api/jobs} body). */
+  public Future<Submitted> submit(JsonObject body) {
+    return jobs.submit(body);
+  }
+
+  /** Completes with {@code cancelled} or {@code cancel_requested}. */
+  public Future<String> cancel(String id) {
+    return jobs.cancel(id);
+  }
+
+  public Future<Void> retry(String id) {
+    return jobs.retry(id);
+  }
+
+  /** One job with payload and result. */
+  public Future<Job> job(String id) {
+    return jobs.get(id);
+  }
+
+  /** Machines with status documents and workers ({@code id} null = all). */
+  public Future<JsonArray> machines(String id) {
+    return machines.list(id);
+  }
+
+  public Future<JsonObject> deleteMachine(String id) {
+    return machines.delete(id);
+  }
+
+  /** {@code restart_machine} or {@code drain}. */
+  public Future<JsonObject> machineCommand(String id, String command) {
+    return machines.command(id, command);
+  }
+
+  /** {@code restart_service}, {@code stop_service} or {@code start_service}. */
+  public Future<JsonObject> serviceCommand(String id, String service, String command) {
+    return machines.serviceCommand(id, service, command);
+  }
+
+  /** The last {@code lines} (1-5000) of a service's log, from its machine's supervisor. */
+  public Future<JsonObject> tailLogs(String id, String service, int lines) {
+    return machines.logs(id, service, lines);
+  }
+
+  /** The api's error for any failure: HTTP status, {@code code}, {@code field}, {@code message}. */
+  public static Refusal error(Throwable failure) {
+    ApiError e = ErrorMapper.toApiError(failure, 500, "operation");
+    return new Refusal(e.status(), ErrorMapper.body(e).getJsonObject("error"));
+  }
+
+  /** A refusal as the api answers it: the HTTP status and the {@code error} object. */
+  public record Refusal(int status, JsonObject error) {
+  }
+}
