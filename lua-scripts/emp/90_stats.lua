@@ -2,11 +2,12 @@
 
 -- Live workers' capability documents, de-duplicated, plus counts by derived state.
 local function worker_census(P, cfg, now)
-  local census = { online = 0, stale = 0, left = 0, total = 0 }
+  local census = { online = 0, stale = 0, left = 0, total = 0, slots = 0, busy = 0 }
   local docs, seen = {}, {}
   local r = rcall('ZRANGE', P .. 'workers', 0, -1, 'WITHSCORES')
   for i = 1, #r, 2 do
-    local f = rcall('HMGET', worker_key(P, r[i]), 'state', 'caps')
+    local key = worker_key(P, r[i])
+    local f = rcall('HMGET', key, 'state', 'caps', 'slots')
     census.total = census.total + 1
     if f[1] ~= 'active' then
       census.left = census.left + 1
@@ -14,6 +15,8 @@ local function worker_census(P, cfg, now)
       census.stale = census.stale + 1
     else
       census.online = census.online + 1
+      census.slots = census.slots + (tonumber(f[3]) or 1)
+      if rcall('SCARD', key .. ':jobs') > 0 then census.busy = census.busy + 1 end
       if f[2] and not seen[f[2]] then
         seen[f[2]] = true
         docs[#docs + 1] = decode(f[2]) or {}
@@ -53,7 +56,7 @@ end
   KEYS[1] P
   Returns {0, json}: {now, statuses{status: n}, counters{name: n}, oldest_queued_ms,
           queues[{sig, service, pool, depth, head_age_ms, runnable}], unrunnable_jobs,
-          workers{online, stale, left, total}}
+          workers{online, stale, left, total, slots (of online workers), busy (online workers holding a job)}}
 ]]
 local function stats(keys)
   local P = keys[1]

@@ -39,7 +39,20 @@ final class EventLog {
     return page(afterId, jobId, new ArrayList<>());
   }
 
+  /**
+   * The events of {@code jobId} after {@code afterId}, oldest first, reading at most {@code maxScanned}
+   * entries of the stream (the newest of them are kept when the job has more than {@code keep}).
+   */
+  Future<List<BrokerEvent>> jobEventsAfter(String afterId, String jobId, long maxScanned, int keep) {
+    return page(afterId, jobId, new ArrayList<>(), maxScanned).map(all ->
+      all.size() <= keep ? all : new ArrayList<>(all.subList(all.size() - keep, all.size())));
+  }
+
   private Future<List<BrokerEvent>> page(String afterId, String jobId, List<BrokerEvent> acc) {
+    return page(afterId, jobId, acc, Long.MAX_VALUE);
+  }
+
+  private Future<List<BrokerEvent>> page(String afterId, String jobId, List<BrokerEvent> acc, long budget) {
     return redis.send(Request.cmd(Command.XRANGE).arg(key).arg("(" + afterId).arg("+").arg("COUNT").arg(PAGE))
       .compose(r -> {
         String last = afterId;
@@ -52,7 +65,7 @@ final class EventLog {
             acc.add(e);
           }
         }
-        return n < PAGE ? Future.succeededFuture(acc) : page(last, jobId, acc);
+        return n < PAGE || budget - n <= 0 ? Future.succeededFuture(acc) : page(last, jobId, acc, budget - n);
       });
   }
 

@@ -149,7 +149,7 @@ final class MachineOps {
   }
 
   /** Lists are always arrays; a machine without a supervisor is as alive as its most alive worker. */
-  private static void withPresence(JsonObject m, JsonArray own) {
+  static void withPresence(JsonObject m, JsonArray own) {
     if (!(m.getValue("doc") instanceof JsonObject)) {
       m.put("doc", new JsonObject());
     }

@@ -11,7 +11,7 @@ import java.util.Map;
  * @param reapIntervalMs    {@code EMP_REAP_INTERVAL_MS} (1000): expired leases are acted on this often
  * @param promoteIntervalMs {@code EMP_PROMOTE_INTERVAL_MS} (250): due delayed jobs are queued this often
  * @param pruneIntervalMs   {@code EMP_PRUNE_INTERVAL_MS} (60000): retention housekeeping
- * @param statsIntervalMs   {@code EMP_STATS_INTERVAL_MS} (5000): queue gauges and the stats event
+ * @param statsIntervalMs   {@code EMP_STATS_INTERVAL_MS} (5000): queue gauges
  * @param batch             {@code EMP_ROUTER_BATCH} (1000): items per housekeeping call
  * @param healthHost        {@code EMP_HEALTH_HOST} (127.0.0.1)
  * @param healthPort        {@code EMP_HEALTH_PORT} (9092; 0 = any free port; -1 = off)

@@ -1,6 +1,5 @@
 package io.emp.router;
 
-import io.emp.core.bus.Addresses;
 import io.emp.core.http.HealthServer;
 import io.emp.core.http.Readiness;
 import io.emp.core.metrics.Metrics;
@@ -12,7 +11,6 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Redis;
 import java.util.List;
@@ -85,7 +83,7 @@ public final class RouterVerticle extends VerticleBase {
             LOG.info("pruned {} index entries, {} signatures, {} workers", p.indexEntries(), p.signatures(), p.workers());
           }
         })),
-      new Housekeeper(vertx, "stats", config.statsIntervalMs(), this::publishStats));
+      new Housekeeper(vertx, "stats", config.statsIntervalMs(), this::updateGauges));
     tasks.forEach(Housekeeper::start);
   }
 
@@ -103,11 +101,8 @@ public final class RouterVerticle extends VerticleBase {
     });
   }
 
-  private Future<?> publishStats() {
-    return store.stats().onSuccess(s -> {
-      gauges.update(s);
-      vertx.eventBus().publish(Addresses.EVENTS_STATS, s, new DeliveryOptions().setLocalOnly(true));
-    });
+  private Future<?> updateGauges() {
+    return store.stats().onSuccess(gauges::update);
   }
 
   private void registerMeters(MeterRegistry registry) {

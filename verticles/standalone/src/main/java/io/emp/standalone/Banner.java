@@ -15,15 +15,16 @@ final class Banner {
     String authHeader = auth ? " -H \"Authorization: Bearer " + token + "\"" : "";
     StringBuilder b = new StringBuilder()
       .append("\n  emp-job-queue standalone is running\n\n")
+      .append("  Monitor    http://localhost:").append(s.monitorPort()).append("/   (sign in with the token below)\n")
       .append("  API        ").append(base).append("   (contract: ").append(base).append("/openapi.yaml)\n")
       .append("  Health     ").append(base).append("/health  ").append(base).append("/ready  ")
       .append(base).append("/metrics\n")
       .append("  Redis      ").append(env.string("EMP_REDIS_URL", "redis://127.0.0.1:6379"))
       .append("  namespace ").append(env.string("EMP_NAMESPACE", "main")).append("  library ").append(libraryVersion)
       .append('\n')
-      .append("  Machine    ").append(env.string("EMP_MACHINE_ID", "")).append(" with ")
-      .append(s.workers().workerIds().size()).append(" simulation workers ").append(s.workers().workerIds())
-      .append('\n');
+      .append("  Machine    ").append(env.string("EMP_MACHINE_ID", "")).append(": ")
+      .append(env.string("EMP_GPUS", "?")).append(" simulated GPUs, one simulation worker each (spec ")
+      .append(env.string("EMP_MACHINE_SPEC", "")).append(")\n");
     if (!auth) {
       b.append("  Auth       OFF (EMP_AUTH=off): anyone who can reach the port can submit\n");
     } else if (applied.generatedToken() != null) {

@@ -52,6 +52,7 @@ final class BrokerFixture implements AutoCloseable {
       "EMP_REDIS_URL", server.url(),
       "EMP_NAMESPACE", namespace,
       "EMP_API_PORT", "0",
+      "EMP_MONITOR_PORT", "0",
       "EMP_API_TOKEN", TOKEN,
       "EMP_HEALTH_PORT", "-1",
       "EMP_REAP_INTERVAL_MS", "200",

@@ -12,7 +12,8 @@ import java.util.List;
  *
  * @param spec      the parsed {@code EMP_MACHINE_SPEC}
  * @param gpuCount  {@code EMP_GPUS}, else the spec's {@code gpus}, else the GPUs nvidia-smi lists (0 without it)
- * @param gpus      what nvidia-smi reported at load time (empty without it), for the machine status
+ * @param gpus      what nvidia-smi reported at load time (empty without it; the spec's {@code simulated_gpu}
+ *                  repeated {@code gpuCount} times when set), for the machine status
  * @param instances in start order
  */
 public record MachinePlan(MachineSpec spec, int gpuCount, List<GpuInfo> gpus, List<InstanceSpec> instances) {
@@ -30,6 +31,13 @@ public record MachinePlan(MachineSpec spec, int gpuCount, List<GpuInfo> gpus, Li
     MachineSpec spec = MachineSpec.load(config.specPath(), env);
     List<GpuInfo> detected = detector.detect();
     int count = config.gpus() != null ? config.gpus() : spec.gpus() != null ? spec.gpus() : detected.size();
+    if (detected.isEmpty() && spec.simulatedGpu() != null) {
+      List<GpuInfo> simulated = new java.util.ArrayList<>();
+      for (int i = 0; i < count; i++) {
+        simulated.add(new GpuInfo(i, spec.simulatedGpu().name(), spec.simulatedGpu().memoryMb(), null));
+      }
+      detected = simulated;
+    }
     try {
       return new MachinePlan(spec, count, detected, spec.instances(count, config.runDir(), config.stopGraceMs()));
     } catch (ConfigException e) {

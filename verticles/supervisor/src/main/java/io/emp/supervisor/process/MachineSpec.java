@@ -16,6 +16,8 @@ import java.util.Map;
  * <pre>{@code
  * machine: {id: "${EMP_MACHINE_ID}", pool: fast}  # optional; id defaults to EMP_MACHINE_ID, then HOSTNAME
  * gpus: auto          # or an integer; auto = nvidia-smi (none → 0). EMP_GPUS overrides both.
+ * simulated_gpu: {name: "Simulated RTX 4090", memory_mb: 24576}   # optional: with no nvidia-smi GPUs,
+ *                     # report each of the gpus as this (marked simulated) — demo and test machines
  * services:
  *   comfyui:
  *     command: ["python3", "main.py", "--port", "${PORT}",            # argv list, never a shell string
@@ -51,6 +53,7 @@ import java.util.Map;
  * @param machineId resolved {@code machine.id}, else {@code EMP_MACHINE_ID}, else {@code HOSTNAME}
  * @param pool      {@code machine.pool}, or null
  * @param gpus      {@code gpus}, null = auto
+ * @param simulatedGpu {@code simulated_gpu}, or null
  * @param services  in start order (dependencies first)
  * @param baseDir   the spec file's folder, for relative working dirs; null = the current directory
  * @param env       where {@code ${VAR}} values come from
@@ -59,9 +62,14 @@ public record MachineSpec(
   String machineId,
   String pool,
   Integer gpus,
+  SimulatedGpu simulatedGpu,
   Map<String, ServiceSpec> services,
   Path baseDir,
   EnvConfig env) {
+
+  /** What a machine without real GPUs reports for each of its {@code gpus} ({@code simulated_gpu}). */
+  public record SimulatedGpu(String name, long memoryMb) {
+  }
 
   /** Reads and checks a spec file. Blocking: call from a worker thread. */
   public static MachineSpec load(Path file, EnvConfig env) {

@@ -64,7 +64,7 @@ final class SpecParser {
       throw new ConfigException("spec: the document must be a mapping with a services section");
     }
     SpecNode root = new SpecNode("", map);
-    root.allowOnly("machine", "gpus", "services");
+    root.allowOnly("machine", "gpus", "simulated_gpu", "services");
     SpecNode machine = root.node("machine");
     if (machine != null) {
       machine.allowOnly("id", "pool");
@@ -72,7 +72,8 @@ final class SpecParser {
     String id = machine == null ? null : resolveEnv(machine, "id", env);
     String pool = machine == null ? null : resolveEnv(machine, "pool", env);
     Map<String, ServiceSpec> services = services(root, env);
-    MachineSpec spec = new MachineSpec(machineId(id, env), pool, gpus(root), ServiceGraph.ordered(services), baseDir, env);
+    MachineSpec spec = new MachineSpec(machineId(id, env), pool, gpus(root), simulatedGpu(root),
+      ServiceGraph.ordered(services), baseDir, env);
     InstancePlanner.plan(spec, 1, Path.of("/run"), 0); // dry run: unknown variables, bad ${PORT:x}, port clashes
     return spec;
   }
@@ -105,6 +106,16 @@ final class SpecParser {
     } catch (IllegalArgumentException e) {
       throw n.error(key, e.getMessage());
     }
+  }
+
+  private static MachineSpec.SimulatedGpu simulatedGpu(SpecNode root) {
+    SpecNode n = root.node("simulated_gpu");
+    if (n == null) {
+      return null;
+    }
+    n.allowOnly("name", "memory_mb");
+    String name = n.string("name", "Simulated GPU");
+    return new MachineSpec.SimulatedGpu(name, n.integer("memory_mb", 24_576, 0, 1L << 24));
   }
 
   private static Integer gpus(SpecNode root) {
