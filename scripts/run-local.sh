@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the product on this machine: the standalone broker (api + router + a simulated GPU machine)
+# Runs the product on this machine: the standalone broker (api + router + monitor + a simulated GPU machine)
 # in the foreground. Ctrl-C stops everything this script started.
 #
 #   scripts/run-local.sh                 # private redis-server, port 3331, 4 simulated workers

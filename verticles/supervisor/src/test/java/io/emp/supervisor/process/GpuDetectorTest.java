@@ -64,6 +64,22 @@ class GpuDetectorTest {
     assertThat(plan(auto, null, new GpuDetector(tmp.resolve("none").toString())).gpuCount()).isZero();
   }
 
+  @Test
+  @DisplayName("simulated_gpu: a machine without real GPUs reports each of its gpus as the simulated one; real GPUs win")
+  void simulatedGpus() throws IOException {
+    Path spec = tmp.resolve("sim.yaml");
+    Files.writeString(spec, "gpus: 2\nsimulated_gpu: {name: Sim 4090, memory_mb: 24576}\nservices: {w: {command: [x]}}");
+    assertThat(plan(spec, null, new GpuDetector(tmp.resolve("none").toString())).gpus()).containsExactly(
+      new GpuInfo(0, "Sim 4090", 24576L, null), new GpuInfo(1, "Sim 4090", 24576L, null));
+    assertThat(plan(spec, "3", new GpuDetector(tmp.resolve("none").toString())).gpus()).hasSize(3);
+    GpuDetector real = new GpuDetector(fakeNvidiaSmi("echo '0, A100, 81920, 5'").toString());
+    assertThat(plan(spec, null, real).gpus()).containsExactly(new GpuInfo(0, "A100", 81920L, 5));
+    Path bad = tmp.resolve("bad.yaml");
+    Files.writeString(bad, "simulated_gpu: {name: x, vram: 1}\nservices: {w: {command: [x]}}");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> plan(bad, null, real))
+      .hasMessageContaining("vram");
+  }
+
   private MachinePlan plan(Path spec, String empGpus, GpuDetector detector) {
     Map<String, String> vars = new HashMap<>(Map.of("EMP_MACHINE_SPEC", spec.toString()));
     if (empGpus != null) {
