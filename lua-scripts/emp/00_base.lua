@@ -28,13 +28,15 @@ local CFG_DEFAULTS = {
   lookahead = 16, head_scan = 4, idem_ttl_ms = 86400000, worker_stale_ms = 30000,
   max_payload_bytes = 1048576, wake_candidates = 8, sig_ttl_ms = 3456000000,
   worker_retention_ms = 604800000, max_attempts_default = 3, worker_offline_ms = 120000,
-  machine_stale_ms = 45000, machine_offline_ms = 180000
+  machine_stale_ms = 45000, machine_offline_ms = 180000,
+  affinity_cap_ms = 300000, download_bps = 100000000, model_default_bytes = 5000000000
 }
 -- Only the library's own definitions run at load time (no library calls), so the names are listed.
-local CFG_NAMES = { 'backoff_base_ms', 'backoff_cap_ms', 'backoff_factor', 'events_maxlen', 'head_scan',
+local CFG_NAMES = { 'affinity_cap_ms', 'backoff_base_ms', 'backoff_cap_ms', 'backoff_factor', 'events_maxlen', 'head_scan',
   'idem_ttl_ms', 'lease_ms', 'lookahead', 'machine_offline_ms', 'machine_stale_ms', 'max_attempts_default', 'max_payload_bytes', 'poison_losses',
   'promote_batch', 'retention_completed_ms', 'retention_failed_ms', 'retry_avoid_ms', 'sig_ttl_ms',
-  'wake_candidates', 'worker_offline_ms', 'worker_retention_ms', 'worker_stale_ms' }
+  'wake_candidates', 'worker_offline_ms', 'worker_retention_ms', 'worker_stale_ms', 'download_bps',
+  'model_default_bytes' }
 
 local STATUSES = { 'queued', 'delayed', 'assigned', 'running', 'completed', 'failed', 'cancelled' }
 local TERMINAL = { completed = true, failed = true, cancelled = true }
@@ -67,6 +69,12 @@ local function load_cfg(P, now)
   local cfg = {}
   for i, name in ipairs(CFG_NAMES) do
     cfg[name] = (values[i] and tonumber(values[i])) or CFG_DEFAULTS[name]
+  end
+  -- the pool policy (emp_set_pools), decoded once per cache period; nil = no pools configured
+  local pol = rcall('GET', P .. 'cfg:pools')
+  if pol then
+    local ok, doc = pcall(cjson.decode, pol)
+    if ok and type(doc) == 'table' then cfg.pol = doc end
   end
   CFG_CACHE[P] = { at = now, cfg = cfg }
   return cfg

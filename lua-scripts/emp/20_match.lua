@@ -140,6 +140,12 @@ local function validate_caps(c)
       return 'capabilities.' .. k, 'must be "all" or an array of strings'
     end
   end
+  if c.model_downloads ~= nil and type(c.model_downloads) ~= 'boolean' then
+    return 'capabilities.model_downloads', 'must be true or false'
+  end
+  if c.download_bytes_per_s ~= nil and (type(c.download_bytes_per_s) ~= 'number' or c.download_bytes_per_s <= 0) then
+    return 'capabilities.download_bytes_per_s', 'must be a positive number'
+  end
   return nil
 end
 
@@ -211,11 +217,17 @@ local function has_models(caps, service, required)
 end
 
 -- The first rule the worker fails (docs/matching.md numbering in the text), or nil when it matches.
-local function requirement_mismatch(r, caps, service)
+-- soft_models: a missing model is not a failure (the worker downloads models: affinity decides);
+-- the second result says whether models are missing.
+local function requirement_mismatch(r, caps, service, soft_models)
+  local cold = false
   for k, v in pairs(r.hw) do
     if v ~= 'all' and not compare(hw_value(caps, k), v) then return 'hardware.' .. k .. ' below ' .. tostring(v) end
   end
-  if r.models and not has_models(caps, service, r.models) then return 'models missing: ' .. table.concat(r.models, ', ') end
+  if r.models and not has_models(caps, service, r.models) then
+    if not soft_models then return 'models missing: ' .. table.concat(r.models, ', ') end
+    cold = true
+  end
   if r.iso then
     local ca = caps.customer_access
     local level = ISO_LEVEL[type(ca) == 'table' and ca.isolation or 'none'] or 0
@@ -234,21 +246,38 @@ local function requirement_mismatch(r, caps, service)
   for k, v in pairs(r.neg) do
     if compare(lookup(caps, k), v) then return 'excluded by ' .. k end
   end
+  return nil, cold
+end
+
+-- Signature-level match of a decoded descriptor {s, p, r} against decoded capabilities, without the
+-- pool (a claim-time rule: docs/pools-and-models.md). Returns the first failed rule, or nil and
+-- whether the worker lacks required models it would download ('cold'). Protected: a malformed
+-- document is a mismatch, never an error that would abort a claim.
+local function descriptor_mismatch(d, caps)
+  local ok, res, cold = pcall(function()
+    if not contains(caps.services, d.s) then return 'service ' .. tostring(d.s) .. ' not offered' end
+    return requirement_mismatch(d.r, caps, d.s, caps.model_downloads == true)
+  end)
+  if not ok then return 'malformed document' end
+  return res, cold
+end
+
+-- The pool relation of a job pool and a worker pool under the policy: 'own' (same pool, or a job
+-- without pool), 'fallback' with the rule that allows it, or nil (never).
+local function pool_relation(pol, job_pool, worker_pool)
+  if job_pool == nil or job_pool == '' or job_pool == worker_pool then return 'own' end
+  local rules = pol and type(pol.fallback) == 'table' and pol.fallback[job_pool]
+  if type(rules) ~= 'table' then return nil end
+  for _, rule in ipairs(rules) do
+    if type(rule) == 'table' and (rule.to == '*' or (worker_pool ~= '' and rule.to == worker_pool)) then
+      return 'fallback', rule
+    end
+  end
   return nil
 end
 
--- Signature-level match of a decoded descriptor {s, p, r} against decoded capabilities.
--- Protected: a malformed document yields false, never an error that would abort a claim.
-local function descriptor_mismatch(d, caps)
-  local ok, res = pcall(function()
-    if not contains(caps.services, d.s) then return 'service ' .. tostring(d.s) .. ' not offered' end
-    if d.p and d.p ~= '' and caps.pool ~= d.p then return 'pool ' .. d.p .. ' (worker: ' .. tostring(caps.pool) .. ')' end
-    return requirement_mismatch(d.r, caps, d.s)
-  end)
-  if not ok then return 'malformed document' end
-  return res
-end
-
-local function descriptor_matches(d, caps)
-  return descriptor_mismatch(d, caps) == nil
+-- Whether some worker with these capabilities could ever run the signature (the queue is runnable).
+local function descriptor_matches(d, caps, pol)
+  if descriptor_mismatch(d, caps) ~= nil then return false end
+  return pool_relation(pol, d.p, caps.pool or '') ~= nil
 end

@@ -15,7 +15,7 @@ local function load_job(P, id)
   return j
 end
 
-local W_FIELDS = { 'state', 'slots', 'lease_ms', 'services', 'allow', 'deny', 'wf', 'idle', 'machine', 'woken' }
+local W_FIELDS = { 'state', 'slots', 'lease_ms', 'services', 'allow', 'deny', 'wf', 'idle', 'machine', 'woken', 'pool' }
 
 -- Loads an active worker (nil when unknown or departed). Capabilities are decoded lazily.
 local function load_worker(P, wid)
@@ -23,7 +23,7 @@ local function load_worker(P, wid)
   local f = rcall('HMGET', key, unpack(W_FIELDS))
   if f[1] ~= 'active' then return nil end
   local w = { id = wid, key = key, slots = tonumber(f[2]) or 1, lease_ms = tonumber(f[3]) or 15000,
-    services = split_csv(f[4]), idle = f[8] == '1', machine = f[9] or '', woken = f[10] == '1' }
+    services = split_csv(f[4]), idle = f[8] == '1', machine = f[9] or '', woken = f[10] == '1', pool = f[11] or '' }
   if f[7] and f[7] ~= '' then w.wf = f[7] end
   if f[5] and f[5] ~= '' then w.allow = decode(f[5]) end
   if f[6] and f[6] ~= '' then
@@ -40,34 +40,48 @@ local function accepts_customer(w, cust)
   return true
 end
 
+-- The match cache value of a signature for a worker: '0' no match; otherwise a flag and the
+-- signature's pool: '1' matches and needs no model, 'w' needs models the worker lists (warm), 'c' needs
+-- models the worker would download (cold: affinity decides at claim time). The pool is not part of
+-- the match: the pool relation depends on the policy and the job's wait (docs/pools-and-models.md).
 local function compute_match(P, w, sig)
   local d = decode(rcall('HGET', P .. 'sigd', sig))
-  if type(d) ~= 'table' then return false end
+  if type(d) ~= 'table' then return '0' end
   if not w.caps then w.caps = decode(rcall('HGET', w.key, 'caps')) or {} end
-  return descriptor_matches(d, w.caps)
+  local reason, cold = descriptor_mismatch(d, w.caps)
+  if reason then return '0' end
+  local needs = type(d.r) == 'table' and d.r.models ~= nil
+  return (cold and 'c' or (needs and 'w' or '1')) .. (d.p or '')
 end
 
--- Signatures (of the given list) this worker matches, through its match cache.
+-- Signatures (of the given list) this worker matches, through its match cache:
+-- {sig, pool, flag} entries (flag '1' | 'w' | 'c', see compute_match).
 local function matching_sigs(P, w, sigs)
   local out = {}
-  local mk = w.key .. ':match'
+  local mk = w.key .. ':mc'
   for from = 1, #sigs, 500 do
     local chunk = { unpack(sigs, from, math.min(from + 499, #sigs)) }
     local cached = rcall('HMGET', mk, unpack(chunk))
     for i, sig in ipairs(chunk) do
       local v = cached[i]
-      if not v then
-        v = compute_match(P, w, sig) and '1' or '0'
+      if not v or v == '' then
+        v = compute_match(P, w, sig)
         rcall('HSET', mk, sig, v)
       end
-      if v == '1' then out[#out + 1] = sig end
+      local flag = string.sub(v, 1, 1)
+      if flag ~= '0' then out[#out + 1] = { sig = sig, flag = flag, pool = string.sub(v, 2) } end
     end
   end
   return out
 end
 
-local function worker_matches(P, w, sig)
-  return #matching_sigs(P, w, { sig }) == 1
+-- Whether a worker should be woken for a new job of this signature: it matches, the job is of its
+-- own pool (or has none) and it needs no download. Fallback and cold claims happen on the worker's
+-- own schedule, once the job has waited (docs/pools-and-models.md).
+local function wake_match(P, cfg, w, sig)
+  local m = matching_sigs(P, w, { sig })[1]
+  if not m or m.flag == 'c' then return false end
+  return pool_relation(cfg.pol, m.pool, w.pool) == 'own'
 end
 
 -- Buckets: one ZSET per (signature, customer); the heads ZSET keeps each sub-bucket's best score and
@@ -118,7 +132,7 @@ local function wake_one(P, cfg, service, sig, cust, wf, now)
     local seen = w and tonumber(rcall('ZSCORE', P .. 'workers', wid))
     if not w or not w.idle or not seen or now - seen > cfg.worker_stale_ms then
       rcall('ZREM', key, wid)
-    elseif (not w.wf or w.wf == wf) and accepts_customer(w, cust) and worker_matches(P, w, sig) then
+    elseif (not w.wf or w.wf == wf) and accepts_customer(w, cust) and wake_match(P, cfg, w, sig) then
       clear_idle(P, w, true)
       rcall('RPUSH', w.key .. ':wake', '1')
       return true
@@ -240,4 +254,63 @@ local function promote_due(P, cfg, now, limit, wake)
     if j and j.status == 'delayed' then enqueue(P, cfg, j, now, 'promoted', wake) end
   end
   return #due
+end
+
+-- Duration statistics (docs/pools-and-models.md#1-duration-model): a hash per class with n, ewma,
+-- last and a log histogram b0..b79 (bin i >= 1 holds [2^((i-1)/3), 2^(i/3)) ms). Counts are halved
+-- once n passes 2000, so the figures follow the recent past.
+local DUR_BINS = 80
+local LOG2 = 0.69314718055994530942 -- ln 2 (no library calls at load time)
+
+local function dur_bin(ms)
+  if ms <= 1 then return 0 end
+  local b = 1 + math.floor(math.log(ms) / LOG2 * 3)
+  if b > DUR_BINS - 1 then b = DUR_BINS - 1 end
+  return b
+end
+
+local function dur_rep(b)
+  if b == 0 then return 1 end
+  return math.floor(math.sqrt(2 ^ ((b - 1) / 3) * 2 ^ (b / 3)) + 0.5)
+end
+
+-- The q-quantile (0-1) of a duration hash's histogram in ms, nil when empty.
+local function dur_percentile(h, q)
+  local total = 0
+  for i = 0, DUR_BINS - 1 do total = total + (tonumber(h['b' .. i]) or 0) end
+  if total <= 0 then return nil end
+  local rank = math.max(1, math.ceil(q * total))
+  local seen = 0
+  for i = 0, DUR_BINS - 1 do
+    seen = seen + (tonumber(h['b' .. i]) or 0)
+    if seen >= rank then return dur_rep(i) end
+  end
+  return dur_rep(DUR_BINS - 1)
+end
+
+local function dur_record(key, ms, now)
+  rcall('HINCRBY', key, 'b' .. dur_bin(ms), 1)
+  local n = rcall('HINCRBY', key, 'n', 1)
+  local ewma = tonumber(rcall('HGET', key, 'ewma'))
+  ewma = ewma and (0.8 * ewma + 0.2 * ms) or ms
+  rcall('HSET', key, 'ewma', string.format('%.1f', ewma), 'last', fmt(now))
+  if n > 2000 then
+    local h = to_map(rcall('HGETALL', key))
+    local total = 0
+    for i = 0, DUR_BINS - 1 do
+      local v = tonumber(h['b' .. i])
+      if v then
+        local half = math.floor(v / 2)
+        total = total + half
+        if half > 0 then rcall('HSET', key, 'b' .. i, fmt(half)) else rcall('HDEL', key, 'b' .. i) end
+      end
+    end
+    rcall('HSET', key, 'n', fmt(total))
+  end
+end
+
+-- The summary of a duration hash: {n, ewma_ms, p50_ms, p95_ms, last}.
+local function dur_summary(h)
+  return { n = tonumber(h.n) or 0, ewma_ms = tonumber(h.ewma), p50_ms = dur_percentile(h, 0.5),
+    p95_ms = dur_percentile(h, 0.95), last = tonumber(h.last) }
 end

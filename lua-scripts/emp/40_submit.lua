@@ -3,7 +3,8 @@
 local SUBMISSION_FIELDS = {
   service = true, pool = true, priority = true, customer_id = true, workflow_id = true,
   workflow_priority = true, workflow_datetime = true, step_number = true, max_attempts = true,
-  timeout_s = true, delay_ms = true, idempotency_key = true, requirements = true, backoff = true
+  timeout_s = true, delay_ms = true, idempotency_key = true, requirements = true, backoff = true,
+  job_class = true
 }
 local MAX_EPOCH_MS = 9999999999999
 
@@ -53,7 +54,44 @@ local function validate_submission(s)
   if not bad then bad, why = check_optional_string(s, 'workflow_id', 128) end
   if not bad then bad, why = check_optional_string(s, 'idempotency_key', 200) end
   if not bad and s.backoff ~= nil then bad, why = check_backoff(s.backoff) end
+  if not bad and s.job_class ~= nil and (type(s.job_class) ~= 'string' or #s.job_class > 128
+    or not string.find(s.job_class, '^[%w_%.:/@%-]+$')) then
+    bad, why = 'job_class', 'must be 1-128 characters of [A-Za-z0-9_.:/@-]'
+  end
   return bad, why
+end
+
+-- The job's duration class (docs/pools-and-models.md#1-duration-model).
+local function class_of(s, req)
+  if s.job_class then return s.job_class end
+  local r = type(req) == 'table' and req or {}
+  local models = type(r.models) == 'table' and table.concat(r.models, '+') or ''
+  return s.service .. ':' .. (r.component or r.workflow or '') .. ':' .. models
+end
+
+-- p50 of a duration class in ms from its histogram, nil with fewer than min samples.
+local function class_p50(P, class, min)
+  local h = to_map(rcall('HGETALL', P .. 'dur:' .. class))
+  local n = tonumber(h.n) or 0
+  if n < math.max(1, min) then return nil end
+  return dur_percentile(h, 0.5)
+end
+
+-- The pool of a job without an explicit one, under the policy: (pool, source).
+local function classify_pool(P, cfg, class)
+  local pol = cfg.pol
+  if not pol then return nil, nil end
+  local p50 = class_p50(P, class, tonumber(pol.min_samples) or 5)
+  if p50 and type(pol.classify) == 'table' then
+    for _, c in ipairs(pol.classify) do
+      if type(c) == 'table' and type(c.pool) == 'string' and (c.below_ms == nil or p50 < tonumber(c.below_ms)) then
+        return c.pool, 'classified'
+      end
+    end
+  end
+  local default = type(pol.default_pool) == 'string' and pol.default_pool or ''
+  if default == '' then return nil, 'default' end
+  return default, 'default'
 end
 
 -- Signature of the routing needs; stores the canonical descriptor on first use.
@@ -117,11 +155,22 @@ local function submit(keys, args)
   if rcall('EXISTS', jk) == 1 then return err(E_INVALID, 'id', 'a job with this id exists') end
 
   s.max_attempts = s.max_attempts or cfg.max_attempts_default
+  local class = class_of(s, req)
+  local pool_source = s.pool and 'explicit' or nil
+  if not s.pool then s.pool, pool_source = classify_pool(P, cfg, class) end
   local sig = signature_of(P, s, req, now)
   local score = (100 - (s.workflow_priority or s.priority or 50)) * 1e13 + (s.workflow_datetime or now)
   local status = (s.delay_ms or 0) > 0 and 'delayed' or 'queued'
   rcall('HSET', jk, unpack(job_fields(s, sig, score, status, now)))
+  rcall('HSET', jk, 'class', class)
+  if pool_source then rcall('HSET', jk, 'pool_source', pool_source) end
   if payload ~= '' then rcall('SET', jk .. ':p', payload) end
+  if type(req) == 'table' and type(req.models) == 'table' then
+    -- demand per model and hour, for the placement planner
+    local hk = P .. 'demand:' .. fmt(math.floor(now / 3600000))
+    for _, m in ipairs(req.models) do rcall('HINCRBY', hk, m, 1) end
+    rcall('PEXPIRE', hk, 8 * 86400000)
+  end
   if status == 'delayed' then
     local due = now + s.delay_ms
     rcall('HSET', jk, 'delayed_until', fmt(due))

@@ -61,6 +61,101 @@ local function best_in_sig(P, cfg, w, sig, now)
   return best
 end
 
+-- When a job became claimable: submitted, or due after a delay or a retry backoff.
+local function ready_at(job, now)
+  return math.max(tonumber(job.submitted_at) or now, tonumber(job.delayed_until) or 0)
+end
+
+-- A live worker of the pool exists (the pool index holds worker -> last seen).
+local function pool_live(P, cfg, pool, now)
+  return rcall('ZCOUNT', P .. 'pool:' .. pool .. ':workers', fmt(now - cfg.worker_stale_ms), '+inf') > 0
+end
+
+local function sig_models(P, sig)
+  local d = decode(rcall('HGET', P .. 'sigd', sig))
+  local m = type(d) == 'table' and type(d.r) == 'table' and d.r.models
+  return type(m) == 'table' and m or nil
+end
+
+-- Every model is on the machine's disk (its model manager's inventory).
+local function warm_on_machine(P, machine, models)
+  if machine == '' then return false end
+  for _, m in ipairs(models) do
+    if rcall('SISMEMBER', P .. 'modelm:' .. m, machine) == 0 then return false end
+  end
+  return true
+end
+
+local function is_live(P, cfg, wid, now)
+  local seen = tonumber(rcall('ZSCORE', P .. 'workers', wid))
+  return seen ~= nil and now - seen <= cfg.worker_stale_ms and rcall('HGET', worker_key(P, wid), 'state') == 'active'
+end
+
+-- Some live worker other than `except` has every model: listed in its capabilities, or on its
+-- machine's disk. Bounded: at most 64 candidates are looked at.
+local function live_warm_exists(P, cfg, models, now, except)
+  local keys_w, keys_m = {}, {}
+  for _, m in ipairs(models) do
+    keys_w[#keys_w + 1] = P .. 'modelw:' .. m
+    keys_m[#keys_m + 1] = P .. 'modelm:' .. m
+  end
+  local seen = 0
+  for _, wid in ipairs(rcall('SINTER', unpack(keys_w))) do
+    if wid ~= except and is_live(P, cfg, wid, now) then return true end
+    seen = seen + 1
+    if seen >= 64 then return false end
+  end
+  for _, mid in ipairs(rcall('SINTER', unpack(keys_m))) do
+    for _, wid in ipairs(rcall('SMEMBERS', P .. 'machine:' .. mid .. ':workers')) do
+      if wid ~= except and is_live(P, cfg, wid, now) then return true end
+      seen = seen + 1
+      if seen >= 64 then return false end
+    end
+  end
+  return false
+end
+
+-- How long a job waits for a warm worker before a cold one may download its models: the download
+-- time itself (sizes from the catalog, the worker's rate), capped.
+local function affinity_wait(P, cfg, w, models)
+  if not w.caps then w.caps = decode(rcall('HGET', w.key, 'caps')) or {} end
+  local bps = tonumber(w.caps.download_bytes_per_s) or cfg.download_bps
+  local bytes = 0
+  for _, m in ipairs(models) do
+    bytes = bytes + (tonumber(rcall('HGET', P .. 'models', m)) or cfg.model_default_bytes)
+  end
+  return math.min(cfg.affinity_cap_ms, bytes * 1000 / math.max(1, bps))
+end
+
+-- The best job of a matching signature this worker may take now, with the pool and model gates of
+-- docs/pools-and-models.md: c.route = 'own' | 'fallback', c.warmth = 'warm' | 'cold' | nil.
+local function gated_best(P, cfg, w, m, now)
+  local rel, rule = pool_relation(cfg.pol, m.pool, w.pool)
+  if not rel then return nil end
+  local c = best_in_sig(P, cfg, w, m.sig, now)
+  if not c then return nil end
+  local waited = now - ready_at(c.job, now)
+  if rel == 'fallback' and waited < (tonumber(rule.after_ms) or 0) then
+    if not (rule.when_no_live and not pool_live(P, cfg, m.pool, now)) then return nil end
+  end
+  c.route = rel
+  if m.flag == 'w' then
+    c.warmth = 'warm'
+  elseif m.flag == 'c' then
+    local models = sig_models(P, m.sig) or {}
+    if warm_on_machine(P, w.machine, models) then
+      c.warmth = 'warm'
+    else
+      if cfg.affinity_cap_ms > 0 and waited < affinity_wait(P, cfg, w, models)
+        and live_warm_exists(P, cfg, models, now, w.id) then
+        return nil
+      end
+      c.warmth = 'cold'
+    end
+  end
+  return c
+end
+
 -- Leases one job to the worker and returns its claim record.
 local function assign(P, cfg, w, c, now)
   local id, job = c.id, c.job
@@ -90,10 +185,14 @@ local function assign(P, cfg, w, c, now)
   rcall('ZADD', P .. 'leases', fmt(lease_until), id)
   rcall('SADD', w.key .. ':jobs', id)
   set_status_index(P, id, 'queued', 'assigned', now)
-  -- how long the job waited since it became claimable (submitted, or due after a delay or backoff)
-  local ready_at = math.max(tonumber(job.submitted_at) or now, tonumber(job.delayed_until) or 0)
+  -- how long the job waited since it became claimable, which pool rule let it through, model warmth
+  local pool_name = (job.pool and job.pool ~= '') and job.pool or 'none'
+  count(P, (c.route == 'fallback' and 'routed_fallback:' or 'routed_own:') .. pool_name)
+  dur_record(P .. 'waitpool:' .. pool_name, math.max(0, now - ready_at(job, now)), now)
+  if c.warmth then count(P, 'models_' .. c.warmth) end
   emit(P, cfg, 'job.assigned', 'job', id, 'status', 'assigned', 'prev', 'queued', 'service', job.service,
-    'worker', w.id, 'attempt', tostring(attempt), 'pool', job.pool or '', 'wait_ms', fmt(math.max(0, now - ready_at)))
+    'worker', w.id, 'attempt', tostring(attempt), 'pool', job.pool or '', 'wait_ms',
+    fmt(math.max(0, now - ready_at(job, now))), 'route', c.route or 'own', 'models', c.warmth or '')
   for i = 1, #set, 2 do job[set[i]] = set[i + 1] end
   local flat = {}
   for k, v in pairs(job) do
@@ -127,9 +226,10 @@ local function claim(keys, args)
   if want > free then want = free end
   local out = { OK }
   if want > 0 then
-    local cands = {}
-    for _, sig in ipairs(matching_sigs(P, w, rcall('SMEMBERS', P .. 'sigs'))) do
-      cands[sig] = best_in_sig(P, cfg, w, sig, now)
+    local cands, entries = {}, {}
+    for _, m in ipairs(matching_sigs(P, w, rcall('SMEMBERS', P .. 'sigs'))) do
+      entries[m.sig] = m
+      cands[m.sig] = gated_best(P, cfg, w, m, now)
     end
     while #out - 1 < want do
       local best
@@ -138,7 +238,7 @@ local function claim(keys, args)
       end
       if not best then break end
       out[#out + 1] = assign(P, cfg, w, best, now)
-      if #out - 1 < want then cands[best.sig] = best_in_sig(P, cfg, w, best.sig, now) end
+      if #out - 1 < want then cands[best.sig] = gated_best(P, cfg, w, entries[best.sig], now) end
     end
   end
   if args[3] == '1' and want > 0 and #out - 1 < want then set_idle(P, w, now) end

@@ -65,6 +65,21 @@ local function complete(keys, args)
     rcall('SET', jk .. ':r', args[4])
     j.has_result = true
   end
+  -- run time into the duration model: per class, per class and GPU model, per pool
+  local f = rcall('HMGET', jk, 'class', 'started_at', 'assigned_at', 'pool')
+  local from = tonumber(f[2]) or tonumber(f[3])
+  if from then
+    local ms = math.max(0, now - from)
+    local class = f[1] or (j.service .. '::')
+    rcall('SADD', P .. 'dur:classes', class)
+    dur_record(P .. 'dur:' .. class, ms, now)
+    local gpu = rcall('HGET', worker_key(P, j.worker), 'gpu')
+    if gpu and gpu ~= '' then
+      rcall('SADD', P .. 'dur:gpus:' .. class, gpu)
+      dur_record(P .. 'dur:' .. class .. '@' .. gpu, ms, now)
+    end
+    dur_record(P .. 'runpool:' .. ((f[4] and f[4] ~= '') and f[4] or 'none'), ms, now)
+  end
   finish(P, cfg, j, 'completed', now, 'progress', '100')
   count(P, 'completed:' .. j.service)
   emit(P, cfg, 'job.completed', 'job', j.id, 'status', 'completed', 'prev', j.status, 'service', j.service,
@@ -143,6 +158,7 @@ local function heartbeat(keys, args)
   rcall('ZADD', P .. 'workers', fmt(now), wid)
   rcall('HSET', w.key, 'last_seen', fmt(now))
   if w.machine ~= '' then rcall('ZADD', P .. 'machines', fmt(now), w.machine) end
+  if w.pool ~= '' then rcall('ZADD', P .. 'pool:' .. w.pool .. ':workers', fmt(now), wid) end
   local all = args[2] == '*'
   local listed = {}
   if not all then

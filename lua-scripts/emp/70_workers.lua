@@ -23,6 +23,41 @@ local function leave_idle(P, wid)
   end
 end
 
+-- Model names a capability document lists (flat or per service; "all" lists none).
+local function caps_models(caps)
+  local names, seen = {}, {}
+  local function add(list)
+    if type(list) ~= 'table' then return end
+    for _, m in ipairs(list) do
+      if type(m) == 'string' and not seen[m] then
+        seen[m] = true
+        names[#names + 1] = m
+      end
+    end
+  end
+  local m = caps.models
+  if type(m) == 'table' then
+    if #m > 0 then add(m) else for _, list in pairs(m) do add(list) end end
+  end
+  return names
+end
+
+-- Keeps the pool and model indexes of a worker in step with its capabilities (nil caps: it left).
+local function index_worker(P, key, wid, caps, now)
+  local old = rcall('HMGET', key, 'pool', 'mods')
+  if old[1] and old[1] ~= '' then rcall('ZREM', P .. 'pool:' .. old[1] .. ':workers', wid) end
+  for _, m in ipairs(split_csv(old[2])) do rcall('SREM', P .. 'modelw:' .. m, wid) end
+  if not caps then
+    rcall('HSET', key, 'mods', '')
+    return
+  end
+  if caps.pool and caps.pool ~= '' then rcall('ZADD', P .. 'pool:' .. caps.pool .. ':workers', fmt(now), wid) end
+  local mods = caps_models(caps)
+  for _, m in ipairs(mods) do rcall('SADD', P .. 'modelw:' .. m, wid) end
+  local hw = type(caps.hardware) == 'table' and caps.hardware or {}
+  rcall('HSET', key, 'mods', table.concat(mods, ','), 'gpu', type(hw.gpu_model) == 'string' and hw.gpu_model or '')
+end
+
 --[[
   emp_register_worker — register (or re-register) a worker and its capability document.
   KEYS[1] P
@@ -51,7 +86,8 @@ local function register_worker(keys, args)
   local key = worker_key(P, wid)
   local released = requeue_all_held(P, cfg, wid, now, 'worker_restarted', true)
   leave_idle(P, wid)
-  rcall('DEL', key .. ':match', key .. ':wake', key .. ':ctl')
+  rcall('DEL', key .. ':mc', key .. ':match', key .. ':wake', key .. ':ctl')
+  index_worker(P, key, wid, caps, now)
   local ca = type(caps.customer_access) == 'table' and caps.customer_access or {}
   rcall('HSET', key, 'machine', machine, 'caps', args[3], 'services', table.concat(caps.services, ','),
     'slots', fmt(slots), 'lease_ms', fmt(lease_ms), 'pool', caps.pool or '',
@@ -82,7 +118,8 @@ local function deregister(keys, args)
   local cfg = load_cfg(P, now)
   local released = requeue_all_held(P, cfg, wid, now, 'released', false)
   leave_idle(P, wid)
-  rcall('DEL', key .. ':match', key .. ':wake')
+  rcall('DEL', key .. ':mc', key .. ':wake')
+  index_worker(P, key, wid, nil, now)
   rcall('HSET', key, 'state', 'left', 'idle', '0', 'left_at', fmt(now), 'last_seen', fmt(now))
   rcall('ZADD', P .. 'workers', fmt(now), wid)
   emit(P, cfg, 'worker.left', 'worker', wid, 'machine', f[2] or '', 'released', tostring(released))
@@ -113,7 +150,8 @@ local function update_worker(keys, args)
   local now = now_ms()
   local cfg = load_cfg(P, now)
   clear_idle(P, w, w.woken)
-  rcall('DEL', w.key .. ':match')
+  rcall('DEL', w.key .. ':mc')
+  index_worker(P, w.key, wid, caps, now)
   local ca = type(caps.customer_access) == 'table' and caps.customer_access or {}
   rcall('HSET', w.key, 'caps', args[2], 'services', table.concat(caps.services, ','), 'pool', caps.pool or '',
     'allow', ca.allowed_customers and cjson.encode(ca.allowed_customers) or '',

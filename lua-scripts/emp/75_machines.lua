@@ -16,6 +16,81 @@ local function machine_presence(phase, last_seen, now, cfg)
   return 'offline'
 end
 
+-- Drops a machine's model inventory and its entries in the model -> machines index.
+local function forget_inventory(P, mid)
+  local doc = decode(rcall('GET', P .. 'machine:' .. mid .. ':models') or '')
+  if type(doc) == 'table' and type(doc.models) == 'table' then
+    for _, m in ipairs(doc.models) do
+      if type(m) == 'table' and type(m.name) == 'string' then rcall('SREM', P .. 'modelm:' .. m.name, mid) end
+    end
+  end
+  rcall('DEL', P .. 'machine:' .. mid .. ':models')
+end
+
+--[[
+  emp_machine_models — a machine's model manager reports the models on its disk
+  (docs/pools-and-models.md#inventory-redis).
+  KEYS[1] P
+  ARGV[1] machine id   ARGV[2] inventory JSON {models: [{name, bytes, sha256?, loaded?, in_use?, last_used?}],
+          disk: {budget_bytes, used_bytes}, downloads?: [...]} (<= 256 KiB)
+  Returns {0, added, removed}
+  Errors  {-5, field, message}: nothing written
+]]
+local function machine_models(keys, args)
+  local P, mid, text = keys[1], args[1], args[2]
+  if not valid_name(mid, 128) then return err(E_INVALID, 'machine_id', 'must be 1-128 characters of [A-Za-z0-9_.:-]') end
+  if type(text) ~= 'string' or #text > MAX_DOC_BYTES then return err(E_INVALID, 'inventory', 'must be at most 256 KiB') end
+  local inv = decode(text)
+  if not is_object(inv) or (inv.models ~= nil and type(inv.models) ~= 'table') then
+    return err(E_INVALID, 'inventory', 'must be an object with a models array')
+  end
+  local names = {}
+  for i, m in ipairs(inv.models or {}) do
+    if not is_object(m) or not valid_name(m.name, 256) then
+      return err(E_INVALID, 'inventory.models[' .. (i - 1) .. '].name', 'must be 1-256 characters of [A-Za-z0-9_.:-]')
+    end
+    if m.bytes ~= nil and (type(m.bytes) ~= 'number' or m.bytes < 0) then
+      return err(E_INVALID, 'inventory.models[' .. (i - 1) .. '].bytes', 'must be a non-negative number')
+    end
+    names[m.name] = m
+  end
+  local now = now_ms()
+  local cfg = load_cfg(P, now)
+  local key = P .. 'machine:' .. mid .. ':models'
+  local old = decode(rcall('GET', key) or '')
+  local before = {}
+  if type(old) == 'table' and type(old.models) == 'table' then
+    for _, m in ipairs(old.models) do
+      if type(m) == 'table' and type(m.name) == 'string' then before[m.name] = true end
+    end
+  end
+  local added, removed, total = {}, {}, 0
+  for name, m in pairs(names) do
+    if not before[name] then added[#added + 1] = name end
+    rcall('SADD', P .. 'modelm:' .. name, mid)
+    local bytes = tonumber(m.bytes)
+    if bytes and bytes > 0 then
+      total = total + bytes
+      local known = tonumber(rcall('HGET', P .. 'models', name))
+      if not known or known < bytes then rcall('HSET', P .. 'models', name, fmt(bytes)) end
+    end
+  end
+  for name in pairs(before) do
+    if not names[name] then
+      removed[#removed + 1] = name
+      rcall('SREM', P .. 'modelm:' .. name, mid)
+    end
+  end
+  rcall('SET', key, text)
+  if #added > 0 or #removed > 0 then
+    table.sort(added)
+    table.sort(removed)
+    emit(P, cfg, 'machine.models', 'machine', mid, 'count', tostring(#(inv.models or {})), 'bytes', fmt(total),
+      'added', table.concat(added, ','), 'removed', table.concat(removed, ','))
+  end
+  return { OK, #added, #removed }
+end
+
 --[[
   emp_machine_status — a supervisor publishes its machine's full status document.
   KEYS[1] P
@@ -178,10 +253,12 @@ local function machine_delete(keys, args)
   for _, wid in ipairs(workers) do
     leave_idle(P, wid)
     local wk = worker_key(P, wid)
-    rcall('DEL', wk, wk .. ':jobs', wk .. ':match', wk .. ':wake', wk .. ':ctl')
+    index_worker(P, wk, wid, nil, now)
+    rcall('DEL', wk, wk .. ':jobs', wk .. ':mc', wk .. ':match', wk .. ':wake', wk .. ':ctl')
     rcall('ZREM', P .. 'workers', wid)
   end
   rcall('DEL', key, key .. ':commands', wset)
+  forget_inventory(P, mid)
   rcall('ZREM', P .. 'machines', mid)
   emit(P, cfg, 'machine.deleted', 'machine', mid, 'workers', tostring(#workers))
   return { OK, #workers }

@@ -182,7 +182,8 @@ local function prune(keys, args)
       leave_idle(P, wid)
       local machine = rcall('HGET', key, 'machine')
       if machine then rcall('SREM', P .. 'machine:' .. machine .. ':workers', wid) end
-      rcall('DEL', key, key .. ':jobs', key .. ':match', key .. ':wake', key .. ':ctl')
+      index_worker(P, key, wid, nil, now)
+      rcall('DEL', key, key .. ':jobs', key .. ':mc', key .. ':match', key .. ':wake', key .. ':ctl')
       rcall('ZREM', P .. 'workers', wid)
       workers = workers + 1
     end
@@ -205,6 +206,78 @@ local function configure(keys, args)
     if not v or v < 0 or v ~= v or v == math.huge then return err(E_INVALID, args[i], 'must be a number >= 0') end
   end
   if #args > 0 then rcall('HSET', keys[1] .. 'cfg', unpack(args)) end
+  CFG_CACHE[keys[1]] = nil
+  return { OK }
+end
+
+-- The first invalid field of a pool policy document, nil when valid (docs/pools-and-models.md).
+local function policy_problem(pol)
+  if not is_object(pol) then return 'policy', 'must be a JSON object' end
+  for k in pairs(pol) do
+    if k ~= 'pools' and k ~= 'classify' and k ~= 'min_samples' and k ~= 'default_pool' and k ~= 'fallback' then
+      return 'policy.' .. tostring(k), 'unknown field'
+    end
+  end
+  if pol.pools ~= nil then
+    if not string_list(pol.pools) then return 'policy.pools', 'must be an array of pool names' end
+    for _, p in ipairs(pol.pools) do
+      if not valid_name(p, 64) then return 'policy.pools', 'invalid pool name ' .. p end
+    end
+  end
+  if pol.classify ~= nil then
+    if not is_array(pol.classify) then return 'policy.classify', 'must be an array' end
+    for i, c in ipairs(pol.classify) do
+      local at = 'policy.classify[' .. (i - 1) .. ']'
+      if not is_object(c) or not valid_name(c.pool, 64) then return at .. '.pool', 'must be a pool name' end
+      if c.below_ms ~= nil and (type(c.below_ms) ~= 'number' or c.below_ms <= 0) then
+        return at .. '.below_ms', 'must be a positive number of milliseconds'
+      end
+    end
+  end
+  if pol.min_samples ~= nil and not is_int(pol.min_samples, 1, 1000000) then
+    return 'policy.min_samples', 'must be an integer >= 1'
+  end
+  if pol.default_pool ~= nil and not (pol.default_pool == '' or valid_name(pol.default_pool, 64)) then
+    return 'policy.default_pool', 'must be a pool name or ""'
+  end
+  if pol.fallback ~= nil then
+    if not is_object(pol.fallback) then return 'policy.fallback', 'must be an object: pool -> rules' end
+    for from, rules in pairs(pol.fallback) do
+      local at = 'policy.fallback.' .. tostring(from)
+      if not valid_name(from, 64) then return at, 'invalid pool name' end
+      if not is_array(rules) then return at, 'must be an array of rules' end
+      for i, r in ipairs(rules) do
+        local rat = at .. '[' .. (i - 1) .. ']'
+        if not is_object(r) then return rat, 'must be an object' end
+        if not (r.to == '*' or valid_name(r.to, 64)) then return rat .. '.to', 'must be a pool name or "*"' end
+        if r.after_ms ~= nil and (type(r.after_ms) ~= 'number' or r.after_ms < 0) then
+          return rat .. '.after_ms', 'must be a number >= 0'
+        end
+        if r.when_no_live ~= nil and type(r.when_no_live) ~= 'boolean' then
+          return rat .. '.when_no_live', 'must be true or false'
+        end
+      end
+    end
+  end
+  return nil
+end
+
+--[[
+  emp_set_pools — set (or clear) the namespace's pool policy (docs/pools-and-models.md#2-pools-and-fallback).
+  KEYS[1] P
+  ARGV[1] policy JSON ('' = no pools: jobs without pool run anywhere, pooled jobs only in their pool)
+  Returns {0}
+  Errors  {-5, field, message}: nothing written
+]]
+local function set_pools(keys, args)
+  local text = args[1] or ''
+  if text == '' then
+    rcall('DEL', keys[1] .. 'cfg:pools')
+  else
+    local bad, why = policy_problem(decode(text))
+    if bad then return err(E_INVALID, bad, why) end
+    rcall('SET', keys[1] .. 'cfg:pools', text)
+  end
   CFG_CACHE[keys[1]] = nil
   return { OK }
 end

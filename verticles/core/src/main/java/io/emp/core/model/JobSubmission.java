@@ -26,7 +26,8 @@ public record JobSubmission(
   Double timeoutS,
   long delayMs,
   String idempotencyKey,
-  JsonObject backoff) {
+  JsonObject backoff,
+  String jobClass) {
 
   public static final int DEFAULT_PRIORITY = 50;
   public static final int DEFAULT_MAX_ATTEMPTS = 3;
@@ -35,7 +36,9 @@ public record JobSubmission(
   public static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.:-]{1,64}");
   private static final Set<String> FIELDS = Set.of("service", "payload", "priority", "requirements", "pool",
     "customer_id", "workflow_id", "workflow_priority", "workflow_datetime", "step_number", "max_attempts",
-    "timeout_s", "delay_ms", "idempotency_key", "backoff");
+    "timeout_s", "delay_ms", "idempotency_key", "backoff", "job_class");
+  /** A job class name (docs/pools-and-models.md): 1–128 characters of [A-Za-z0-9_.:/@-]. */
+  public static final Pattern CLASS = Pattern.compile("[A-Za-z0-9_.:/@-]{1,128}");
   private static final long MAX_EPOCH_MS = 9_999_999_999_999L;
 
   /** Validates a submission body. Throws {@link ValidationException} naming the first bad field. */
@@ -80,7 +83,8 @@ public record JobSubmission(
       timeout,
       delay == null ? 0 : delay,
       text(body, "idempotency_key", 200),
-      backoff(body));
+      backoff(body),
+      jobClass(body));
   }
 
   /** Shorthand for tests and tools: a submission of {@code service} with {@code payload}. */
@@ -104,6 +108,7 @@ public record JobSubmission(
     put(s, "timeout_s", timeoutS);
     put(s, "idempotency_key", idempotencyKey);
     put(s, "backoff", backoff);
+    put(s, "job_class", jobClass);
     if (delayMs > 0) {
       s.put("delay_ms", delayMs);
     }
@@ -114,6 +119,17 @@ public record JobSubmission(
     if (value != null) {
       o.put(key, value);
     }
+  }
+
+  private static String jobClass(JsonObject body) {
+    Object v = body.getValue("job_class");
+    if (v == null) {
+      return null;
+    }
+    if (!(v instanceof String s) || !CLASS.matcher(s).matches()) {
+      throw new ValidationException("job_class", "must be 1-128 characters of [A-Za-z0-9_.:/@-]");
+    }
+    return s;
   }
 
   private static String name(JsonObject body, String field, boolean required) {

@@ -259,7 +259,7 @@ public final class BrokerStore {
   public Future<Snapshot> snapshot(int active, int finished) {
     return callReadOnly("emp_snapshot", List.of(String.valueOf(active), String.valueOf(finished))).map(r -> {
       List<Job> jobs = new ArrayList<>();
-      for (int i = 5; i < r.size(); i++) {
+      for (int i = 6; i < r.size(); i++) {
         Response e = r.get(i);
         if (e.get(1).size() > 0) {
           jobs.add(Job.fromFields(e.get(0).toString(), fields(e.get(1)), null, null));
@@ -267,13 +267,29 @@ public final class BrokerStore {
       }
       String newest = r.get(1).toString();
       return new Snapshot(newest.isEmpty() ? "0-0" : newest, new JsonObject(r.get(2).toString()),
-        new io.vertx.core.json.JsonArray(r.get(3).toString()), new io.vertx.core.json.JsonArray(r.get(4).toString()), jobs);
+        new io.vertx.core.json.JsonArray(r.get(3).toString()), new io.vertx.core.json.JsonArray(r.get(4).toString()),
+        new JsonObject(r.get(5).toString()), jobs);
     });
   }
 
   /** The monitor's view of a namespace and the stream id it is consistent with ({@code 0-0}: no event yet). */
   public record Snapshot(String eventId, JsonObject stats, io.vertx.core.json.JsonArray workers,
-    io.vertx.core.json.JsonArray machines, List<Job> jobs) {
+    io.vertx.core.json.JsonArray machines, JsonObject durations, List<Job> jobs) {
+  }
+
+  /** The duration model: run-time statistics per job class (docs/pools-and-models.md). */
+  public Future<JsonObject> durations() {
+    return callReadOnly("emp_durations", List.of()).map(r -> new JsonObject(r.get(1).toString()));
+  }
+
+  /** Sets the namespace's pool policy ({@code null} clears it); refused with the field named when invalid. */
+  public Future<Void> setPools(JsonObject policy) {
+    return call("emp_set_pools", List.of(policy == null ? "" : policy.encode())).mapEmpty();
+  }
+
+  /** Model catalog, machine inventories and hourly demand of the last {@code hours} (1-192). */
+  public Future<JsonObject> models(int hours) {
+    return callReadOnly("emp_models", List.of(String.valueOf(hours))).map(r -> new JsonObject(r.get(1).toString()));
   }
 
   public Future<Pruned> prune(int max) {

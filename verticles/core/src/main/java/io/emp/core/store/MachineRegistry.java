@@ -54,6 +54,15 @@ public final class MachineRegistry {
   }
 
   /** Every machine (or one, by id) with derived status, phase, status document and worker ids. */
+  /**
+   * Reports the machine's model inventory (docs/pools-and-models.md#inventory-redis); completes with
+   * the number of models added and removed since the last report.
+   */
+  public Future<int[]> publishModels(String machineId, JsonObject inventory) {
+    return call("emp_machine_models", List.of(machineId, inventory.encode()))
+      .map(r -> new int[] {r.get(1).toInteger(), r.get(2).toInteger()});
+  }
+
   public Future<JsonArray> machines(String machineId) {
     return BrokerStore.send(redis, keys, Command.FCALL_RO, "emp_machines", List.of(machineId == null ? "" : machineId))
       .map(r -> new JsonArray(r.get(1).toString()));
