@@ -166,9 +166,9 @@ local function submit(keys, args)
   if pool_source then rcall('HSET', jk, 'pool_source', pool_source) end
   if payload ~= '' then rcall('SET', jk .. ':p', payload) end
   if type(req) == 'table' and type(req.models) == 'table' then
-    -- demand per model and hour, for the placement planner
+    -- demand per model, pool and hour, for the placement planner
     local hk = P .. 'demand:' .. fmt(math.floor(now / 3600000))
-    for _, m in ipairs(req.models) do rcall('HINCRBY', hk, m, 1) end
+    for _, m in ipairs(req.models) do rcall('HINCRBY', hk, m .. '|' .. (s.pool or ''), 1) end
     rcall('PEXPIRE', hk, 8 * 86400000)
   end
   if status == 'delayed' then

@@ -237,7 +237,7 @@ end
   KEYS[1] P
   ARGV[1] hours of demand history (1-192)
   Returns {0, json}: {now, catalog: {model: bytes}, machines: {id: {pool, status, inventory}},
-          demand: {epoch hour: {model: submissions}}, warm_workers: {model: n}}
+          demand: {epoch hour: {model: {pool ('none' = no pool): submissions}}}}
 ]]
 local function models(keys, args)
   local P = keys[1]
@@ -263,7 +263,12 @@ local function models(keys, args)
     local d = to_map(rcall('HGETALL', P .. 'demand:' .. fmt(hr)))
     if next(d) ~= nil then
       local t = {}
-      for m, n in pairs(d) do t[m] = tonumber(n) end
+      for key, n in pairs(d) do
+        local m, pool = string.match(key, '^(.*)|(.*)$')
+        if not m then m, pool = key, '' end
+        t[m] = t[m] or {}
+        t[m][pool == '' and 'none' or pool] = tonumber(n)
+      end
       out.demand[fmt(hr)] = t
     end
   end

@@ -1,6 +1,7 @@
 package io.emp.api;
 
 import io.emp.core.store.BrokerStore;
+import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 
@@ -17,6 +18,7 @@ final class FleetRoutes {
   }
 
   void stats(RoutingContext rc) {
-    Http.reply(rc, store.stats().map(StatsRollup::of));
+    Http.reply(rc, Future.all(store.stats(), store.durations())
+      .map(both -> StatsRollup.of(both.resultAt(0), both.resultAt(1))));
   }
 }

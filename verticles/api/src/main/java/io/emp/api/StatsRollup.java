@@ -19,6 +19,11 @@ final class StatsRollup {
   }
 
   static JsonObject of(JsonObject stats) {
+    return of(stats, new JsonObject());
+  }
+
+  /** With the duration model ({@code emp_durations}) and the north-star figures (docs/pools-and-models.md). */
+  static JsonObject of(JsonObject stats, JsonObject durations) {
     JsonObject statuses = object(stats, "statuses");
     JsonObject counters = object(stats, "counters");
     JsonArray queues = array(stats, "queues");
@@ -38,7 +43,51 @@ final class StatsRollup {
       .put("queues", queues)
       .put("statuses", statuses)
       .put("counters", counters)
-      .put("workers", object(stats, "workers"));
+      .put("workers", object(stats, "workers"))
+      .put("north_star", northStar(object(stats, "pools"), counters))
+      .put("durations", durations);
+  }
+
+  /**
+   * Per pool: wait and run quantiles, workers, utilisation and the share of its jobs that ran in
+   * their own pool; overall: own-pool share of pooled jobs and warm-model share of model jobs.
+   */
+  private static JsonObject northStar(JsonObject pools, JsonObject counters) {
+    JsonObject per = new JsonObject();
+    long own = 0;
+    long fallback = 0;
+    for (String name : pools.fieldNames()) {
+      JsonObject p = pools.getJsonObject(name);
+      JsonObject wait = p.getJsonObject("wait", new JsonObject());
+      JsonObject run = p.getJsonObject("run", new JsonObject());
+      long o = p.getLong("routed_own", 0L);
+      long f = p.getLong("routed_fallback", 0L);
+      if (!name.equals("none")) {
+        own += o;
+        fallback += f;
+      }
+      long online = p.getLong("workers_online", 0L);
+      long busy = p.getLong("workers_busy", 0L);
+      per.put(name, new JsonObject()
+        .put("wait_p50_ms", wait.getLong("p50_ms"))
+        .put("wait_p95_ms", wait.getLong("p95_ms"))
+        .put("run_p50_ms", run.getLong("p50_ms"))
+        .put("run_p95_ms", run.getLong("p95_ms"))
+        .put("workers_online", online)
+        .put("workers_busy", busy)
+        .put("utilisation", online == 0 ? null : (double) busy / online)
+        .put("routed_own", o)
+        .put("routed_fallback", f)
+        .put("own_pool_share", o + f == 0 ? null : (double) o / (o + f)));
+    }
+    long warm = counters.getLong("models_warm", 0L);
+    long cold = counters.getLong("models_cold", 0L);
+    return new JsonObject()
+      .put("pools", per)
+      .put("own_pool_share", own + fallback == 0 ? null : (double) own / (own + fallback))
+      .put("models_warm_share", warm + cold == 0 ? null : (double) warm / (warm + cold))
+      .put("models_warm", warm)
+      .put("models_cold", cold);
   }
 
   private static JsonObject totals(JsonObject counters) {

@@ -87,6 +87,15 @@ class FleetTest extends ApiTestBase {
     assertThat(pools.getJsonObject("fast").getLong("depth")).isEqualTo(1);
     assertThat(s.getJsonArray("queues")).hasSize(3);
     assertThat(s.getJsonObject("workers").getLong("online")).isEqualTo(3);
+
+    // the north star: the claim above was an own-pool (no pool) assignment, waits recorded per pool
+    JsonObject north = s.getJsonObject("north_star");
+    assertThat(north.getJsonObject("pools").getJsonObject("none").getLong("routed_own")).isEqualTo(1);
+    assertThat(north.getJsonObject("pools").getJsonObject("none").getLong("wait_p50_ms")).isNotNull();
+    assertThat(north.getValue("own_pool_share")).as("no pooled job was assigned yet").isNull();
+    await(store.complete(running, "m1-worker-0", c.token(), "{}"));
+    JsonObject durations = get("/api/stats").bodyAsJsonObject().getJsonObject("durations");
+    assertThat(durations.getJsonObject("comfyui::").getInteger("n")).isEqualTo(1);
   }
 
   @Test

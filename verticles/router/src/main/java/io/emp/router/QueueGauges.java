@@ -21,10 +21,27 @@ final class QueueGauges {
   private final MultiGauge headAge;
   private final MultiGauge jobs;
   private final MultiGauge workers;
+  private final MultiGauge poolWait;
+  private final MultiGauge poolRun;
+  private final MultiGauge poolWorkers;
+  private final MultiGauge poolUtilisation;
+  private final MeterRegistry registry;
+  /** Cumulative counters kept in Redis, exported as Prometheus counters: name|tags → value. */
+  private final Map<String, AtomicLong> cumulative = new java.util.concurrent.ConcurrentHashMap<>();
   private final AtomicLong unrunnable = new AtomicLong();
   private final AtomicLong oldest = new AtomicLong();
 
   QueueGauges(MeterRegistry registry) {
+    this.registry = registry;
+    poolWait = MultiGauge.builder("emp_pool_wait_seconds")
+      .description("Wait from claimable to assigned per job pool, recency-weighted quantiles (docs/pools-and-models.md)")
+      .register(registry);
+    poolRun = MultiGauge.builder("emp_pool_run_seconds")
+      .description("Run time per job pool, recency-weighted quantiles").register(registry);
+    poolWorkers = MultiGauge.builder("emp_pool_workers").description("Online and busy workers per worker pool")
+      .register(registry);
+    poolUtilisation = MultiGauge.builder("emp_pool_utilisation_ratio")
+      .description("Busy share of the online workers per pool").register(registry);
     depth = MultiGauge.builder("emp_queue_depth").description("Queued jobs per service and pool").register(registry);
     headAge = MultiGauge.builder("emp_queue_head_age_seconds")
       .description("How long the next job of each service and pool has been waiting").register(registry);
@@ -54,9 +71,75 @@ final class QueueGauges {
     depth.register(depthRows, true);
     headAge.register(ageRows, true);
     jobs.register(rows(stats.getJsonObject("statuses", new JsonObject()), "status"), true);
-    workers.register(rows(stats.getJsonObject("workers", new JsonObject()), "status"), true);
+    JsonObject census = stats.getJsonObject("workers", new JsonObject());
+    List<MultiGauge.Row<?>> presence = new ArrayList<>();
+    for (String status : List.of("online", "stale", "left")) {
+      presence.add(MultiGauge.Row.of(Tags.of("status", status), census.getLong(status, 0L)));
+    }
+    workers.register(presence, true);
+    updatePools(stats.getJsonObject("pools", new JsonObject()));
+    JsonObject counters = stats.getJsonObject("counters", new JsonObject());
+    counters.forEach(e -> {
+      String name = e.getKey();
+      if (name.startsWith("routed_own:") || name.startsWith("routed_fallback:")) {
+        String route = name.startsWith("routed_own:") ? "own" : "fallback";
+        counter("emp_jobs_routed_total", "Jobs assigned per job pool, to their own pool or by fallback",
+          Tags.of("pool", name.substring(name.indexOf(':') + 1), "route", route), e.getValue());
+      } else if (name.equals("models_warm") || name.equals("models_cold")) {
+        counter("emp_jobs_models_total", "Jobs needing models assigned to a worker that had them (warm) or not (cold)",
+          Tags.of("warmth", name.substring("models_".length())), e.getValue());
+      }
+    });
     unrunnable.set(stats.getLong("unrunnable_jobs", 0L));
     oldest.set(stats.getLong("oldest_queued_ms", 0L));
+  }
+
+  private void updatePools(JsonObject pools) {
+    List<MultiGauge.Row<?>> wait = new ArrayList<>();
+    List<MultiGauge.Row<?>> run = new ArrayList<>();
+    List<MultiGauge.Row<?>> counts = new ArrayList<>();
+    List<MultiGauge.Row<?>> util = new ArrayList<>();
+    pools.forEach(e -> {
+      JsonObject p = (JsonObject) e.getValue();
+      String pool = e.getKey();
+      quantiles(wait, pool, p.getJsonObject("wait", new JsonObject()));
+      quantiles(run, pool, p.getJsonObject("run", new JsonObject()));
+      long online = p.getLong("workers_online", 0L);
+      long busy = p.getLong("workers_busy", 0L);
+      counts.add(MultiGauge.Row.of(Tags.of("pool", pool, "state", "online"), online));
+      counts.add(MultiGauge.Row.of(Tags.of("pool", pool, "state", "busy"), busy));
+      if (online > 0) {
+        util.add(MultiGauge.Row.of(Tags.of("pool", pool), (double) busy / online));
+      }
+    });
+    poolWait.register(wait, true);
+    poolRun.register(run, true);
+    poolWorkers.register(counts, true);
+    poolUtilisation.register(util, true);
+  }
+
+  private static void quantiles(List<MultiGauge.Row<?>> rows, String pool, JsonObject summary) {
+    for (String q : List.of("p50", "p95")) {
+      Long ms = summary.getLong(q + "_ms");
+      if (ms != null) {
+        rows.add(MultiGauge.Row.of(Tags.of("pool", pool, "quantile", q.equals("p50") ? "0.5" : "0.95"), ms / 1000.0));
+      }
+    }
+  }
+
+  /** A counter whose value lives in Redis (monotonic there): registered on first sight, then read. */
+  private void counter(String name, String description, Tags tags, Object value) {
+    if (!(value instanceof Number n)) {
+      return;
+    }
+    String key = name + tags;
+    AtomicLong holder = cumulative.computeIfAbsent(key, k -> {
+      AtomicLong a = new AtomicLong();
+      io.micrometer.core.instrument.FunctionCounter.builder(name, a, AtomicLong::get).tags(tags).description(description)
+        .register(registry);
+      return a;
+    });
+    holder.set(n.longValue());
   }
 
   private static List<MultiGauge.Row<?>> rows(JsonObject counts, String tag) {

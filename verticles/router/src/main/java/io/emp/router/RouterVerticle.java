@@ -7,6 +7,7 @@ import io.emp.core.redis.RedisClients;
 import io.emp.core.store.BrokerStore;
 import io.emp.core.store.FunctionLoader;
 import io.emp.core.store.LuaLibrary;
+import io.emp.core.store.MachineRegistry;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
@@ -52,6 +53,7 @@ public final class RouterVerticle extends VerticleBase {
       new JsonObject().put("namespace", config.redis().namespace()));
     return FunctionLoader.ensureLoaded(redis, library)
       .compose(v -> config.settings().isEmpty() ? Future.succeededFuture() : store.configure(config.settings()))
+      .compose(v -> applyPools())
       .compose(v -> health.start(config.healthHost(), config.healthPort()))
       .onSuccess(port -> {
         healthPort = port;
@@ -84,7 +86,28 @@ public final class RouterVerticle extends VerticleBase {
           }
         })),
       new Housekeeper(vertx, "stats", config.statsIntervalMs(), this::updateGauges));
+    if (config.placement().enabled()) {
+      PlacementPlanner planner = new PlacementPlanner(store, new MachineRegistry(redis, store.keys()),
+        config.placement(), Metrics.registry());
+      tasks = new java.util.ArrayList<>(tasks);
+      tasks.add(new Housekeeper(vertx, "placement", config.placement().intervalMs(), planner::round));
+    }
     tasks.forEach(Housekeeper::start);
+  }
+
+  /** EMP_POOLS_POLICY: a refused policy fails the start with the field named. */
+  private Future<Void> applyPools() {
+    if (config.poolsClear()) {
+      LOG.info("pool policy cleared (EMP_POOLS_POLICY=off)");
+      return store.setPools(null);
+    }
+    if (config.poolsPolicy() == null) {
+      return Future.succeededFuture();
+    }
+    return store.setPools(config.poolsPolicy())
+      .onSuccess(v -> LOG.info("pool policy applied: {}", config.poolsPolicy().encode()))
+      .recover(e -> Future.failedFuture(new io.emp.core.config.ConfigException("EMP_POOLS_POLICY refused: "
+        + (e instanceof io.emp.core.store.BrokerException b ? b.field() + ": " : "") + e.getMessage())));
   }
 
   private Future<?> reap() {

@@ -146,6 +146,51 @@ class RouterVerticleTest {
       .hasMessageContaining("EMP_POISON_LOSSES");
   }
 
+  @Test
+  @DisplayName("EMP_POOLS_POLICY is applied at start; a bad policy fails the start naming the field; off clears it")
+  void poolsPolicy() {
+    deploy(Map.of("EMP_POOLS_POLICY", "{\"fallback\":{\"fast\":[{\"to\":\"standard\",\"after_ms\":1000}]}}"));
+    var stored = await(redis.send(Request.cmd(Command.GET).arg(new Keys(namespace).prefix() + "cfg:pools")));
+    assertThat(new JsonObject(stored.toString()).getJsonObject("fallback").containsKey("fast")).isTrue();
+    RouterVerticle bad = new RouterVerticle(RouterConfig.from(EnvConfig.of(Map.of("EMP_REDIS_URL", server.url(),
+      "EMP_NAMESPACE", namespace, "EMP_HEALTH_PORT", "-1", "EMP_POOLS_POLICY", "{\"min_samples\":0}"))));
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> await(vertx.deployVerticle(bad)))
+      .hasMessageContaining("EMP_POOLS_POLICY").hasMessageContaining("policy.min_samples");
+    deploy(Map.of("EMP_POOLS_POLICY", "off"));
+    assertThat(await(redis.send(Request.cmd(Command.EXISTS).arg(new Keys(namespace).prefix() + "cfg:pools"))).toInteger())
+      .isZero();
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> RouterConfig.from(EnvConfig.of(Map.of(
+      "EMP_POOLS_POLICY", "/nonexistent/policy.json")))).hasMessageContaining("EMP_POOLS_POLICY");
+  }
+
+  @Test
+  @DisplayName("placement end to end: demand from real submissions, inventories from machines -> prefetch and evict commands and events")
+  void placementRound() {
+    var registry = new io.emp.core.store.MachineRegistry(redis, new Keys(namespace));
+    for (String[] m : new String[][] {{"fast-1", "fast"}, {"fast-2", "fast"}, {"std-1", "standard"}}) {
+      await(registry.publishStatus(m[0], new JsonObject().put("pool", m[1]), "ready", true));
+    }
+    await(registry.publishModels("fast-1", new JsonObject("{\"models\":[{\"name\":\"old\",\"bytes\":900}],"
+      + "\"disk\":{\"budget_bytes\":1000,\"used_bytes\":900}}")));
+    await(registry.publishModels("fast-2", new JsonObject("{\"models\":[],\"disk\":{\"budget_bytes\":100000,\"used_bytes\":0}}")));
+    await(registry.publishModels("std-1", new JsonObject("{\"models\":[],\"disk\":{\"budget_bytes\":100000,\"used_bytes\":0}}")));
+    for (int i = 0; i < 5; i++) {
+      await(store.submit(JobSubmission.fromJson(new JsonObject().put("service", "comfyui").put("pool", "fast")
+        .put("requirements", new JsonObject("{\"models\":[\"hot\"]}")), 1 << 20)));
+    }
+    var config = RouterConfig.from(EnvConfig.of(Map.of("EMP_PLACEMENT_HOURS", "2"))).placement();
+    PlacementPlanner planner = new PlacementPlanner(store, registry, config, new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+    var decisions = await(planner.round());
+    assertThat(decisions).extracting(d -> d.action() + " " + d.model() + " " + d.machine())
+      .containsExactly("prefetch hot fast-2", "evict old fast-1");
+    var commands = await(redis.send(Request.cmd(Command.XRANGE).arg(new Keys(namespace).machineCommands("fast-2")).arg("-").arg("+")));
+    assertThat(commands.toString()).contains("prefetch_model").contains("hot");
+    var events = await(redis.send(Request.cmd(Command.XRANGE).arg(new Keys(namespace).events()).arg("-").arg("+")));
+    assertThat(events.toString()).contains("machine.placement");
+    // the next round does not repeat what is in flight (cooldown)
+    assertThat(await(planner.round())).isEmpty();
+  }
+
   private static HttpResponse<String> get(HttpClient http, String url) throws Exception {
     return http.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString());
   }

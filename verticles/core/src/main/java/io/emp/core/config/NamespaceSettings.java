@@ -30,6 +30,9 @@ public final class NamespaceSettings {
     define("EMP_IDEMPOTENCY_TTL_MS", "idem_ttl_ms", 1_000, 365L * 86_400_000);
     define("EMP_DEFAULT_MAX_ATTEMPTS", "max_attempts_default", 1, 20);
     define("EMP_MAX_PAYLOAD_BYTES", "max_payload_bytes", 1_024, 64L * 1_048_576);
+    define("EMP_AFFINITY_CAP_MS", "affinity_cap_ms", 0, 86_400_000);
+    define("EMP_DOWNLOAD_BPS", "download_bps", 1, 1L << 40);
+    define("EMP_MODEL_DEFAULT_BYTES", "model_default_bytes", 1, 1L << 42);
   }
 
   private NamespaceSettings() {

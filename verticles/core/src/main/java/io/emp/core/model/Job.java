@@ -36,6 +36,8 @@ public record Job(
   boolean cancelRequested,
   Double timeoutS,
   String signature,
+  String jobClass,
+  String poolSource,
   String payload,
   String result) {
 
@@ -69,6 +71,8 @@ public record Job(
       "1".equals(f.get("cancel_requested")),
       f.get("timeout_s") == null ? null : Double.valueOf(f.get("timeout_s")),
       f.get("sig"),
+      f.get("class"),
+      f.get("pool_source"),
       emptyToNull(payload),
       emptyToNull(result));
   }
@@ -107,6 +111,8 @@ public record Job(
     putIfSet(j, "error", error);
     putIfSet(j, "fail_reason", failReason);
     putIfSet(j, "timeout_s", timeoutS);
+    putIfSet(j, "class", jobClass);
+    putIfSet(j, "pool_source", poolSource);
     if (payload != null) {
       j.put("payload", new JsonObject(payload));
     }

@@ -93,7 +93,9 @@ class AffinityTest extends StoreTestBase {
 
     JsonObject models = await(store.models(2));
     assertThat(models.getJsonObject("catalog").getLong("sdxl")).isEqualTo(6938078334L);
-    assertThat(models.getJsonObject("demand").size()).isEqualTo(1);
+    JsonObject demand = models.getJsonObject("demand");
+    assertThat(demand.size()).isEqualTo(1);
+    assertThat(demand.getJsonObject(demand.fieldNames().iterator().next()).getJsonObject("sdxl").getInteger("none")).isEqualTo(1);
 
     // the model leaves the disk: the machine is cold again, and the change is an event
     assertThat(await(registry().publishModels("m2", new JsonObject("{\"models\":[]}")))).containsExactly(0, 1);
