@@ -94,6 +94,29 @@ local function count(P, ...)
   for _, name in ipairs({ ... }) do rcall('HINCRBY', P .. 'counters', name, 1) end
 end
 
+-- The counter suffix of a job's service and pool: '<service>|<pool>' ('none' = no pool).
+local function job_kind(service, pool)
+  return service .. '|' .. ((pool and pool ~= '') and pool or 'none')
+end
+
+-- Prometheus-style histograms (never decayed) per kind and pool, for /metrics: bucket upper bounds in
+-- ms; a value lands in the first bucket it fits ('inf' beyond), plus count and sum (seconds).
+local HIST_LE_MS = { 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, 120000, 300000, 600000, 1800000, 3600000 }
+
+local function hist_record(P, kind, pool, ms)
+  local key = P .. 'hist:' .. kind .. ':' .. ((pool and pool ~= '') and pool or 'none')
+  local field = 'inf'
+  for _, le in ipairs(HIST_LE_MS) do
+    if ms <= le then
+      field = tostring(le)
+      break
+    end
+  end
+  rcall('HINCRBY', key, field, 1)
+  rcall('HINCRBY', key, 'count', 1)
+  rcall('HINCRBYFLOAT', key, 'sum', string.format('%.3f', ms / 1000))
+end
+
 -- Statuses with an index of their own (score = time the job entered the status). Held jobs
 -- (assigned, running) are indexed by the leases set instead: one sorted set less to maintain on the
 -- hot path of every job.

@@ -3,7 +3,7 @@
 
 local J_FIELDS = { 'status', 'service', 'sig', 'customer_id', 'score', 'worker', 'token', 'max_attempts',
   'failures', 'workflow_id', 'idem', 'cancel_requested', 'deadline', 'assigned_at', 'backoff_base_ms',
-  'backoff_factor', 'backoff_cap_ms', 'timeout_s' }
+  'backoff_factor', 'backoff_cap_ms', 'timeout_s', 'pool' }
 
 local function load_job(P, id)
   local f = rcall('HMGET', job_key(P, id), unpack(J_FIELDS))
@@ -176,14 +176,14 @@ end
 
 local function cancel_now(P, cfg, j, now)
   finish(P, cfg, j, 'cancelled', now)
-  count(P, 'cancelled:' .. j.service)
+  count(P, 'cancelled:' .. job_kind(j.service, j.pool))
   emit(P, cfg, 'job.cancelled', 'job', j.id, 'status', 'cancelled', 'prev', j.status, 'service', j.service,
     'worker', j.worker or '')
 end
 
 local function fail_final(P, cfg, j, now, reason, error_text)
   finish(P, cfg, j, 'failed', now, 'fail_reason', reason, 'error', error_text)
-  count(P, 'failed:' .. j.service)
+  count(P, 'failed:' .. job_kind(j.service, j.pool))
   emit(P, cfg, 'job.failed', 'job', j.id, 'status', 'failed', 'prev', j.status, 'service', j.service,
     'worker', j.worker or '', 'reason', reason, 'error', error_text)
 end

@@ -180,7 +180,7 @@ local function submit(keys, args)
   end
   set_status_index(P, id, nil, status, now)
   if s.idempotency_key then rcall('SET', P .. 'idem:' .. s.idempotency_key, id, 'PX', fmt(cfg.idem_ttl_ms)) end
-  count(P, 'submitted:' .. s.service)
+  count(P, 'submitted:' .. job_kind(s.service, s.pool))
   emit(P, cfg, 'job.submitted', 'job', id, 'status', status, 'service', s.service,
     'priority', fmt(s.priority or 50), 'pool', s.pool or '', 'customer', s.customer_id or '')
   if status == 'queued' then wake_one(P, cfg, s.service, sig, s.customer_id or '', s.workflow_id, now) end

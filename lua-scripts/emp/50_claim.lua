@@ -188,7 +188,10 @@ local function assign(P, cfg, w, c, now)
   -- how long the job waited since it became claimable, which pool rule let it through, model warmth
   local pool_name = (job.pool and job.pool ~= '') and job.pool or 'none'
   count(P, (c.route == 'fallback' and 'routed_fallback:' or 'routed_own:') .. pool_name)
-  dur_record(P .. 'waitpool:' .. pool_name, math.max(0, now - ready_at(job, now)), now)
+  local waited = math.max(0, now - ready_at(job, now))
+  dur_record(P .. 'waitpool:' .. pool_name, waited, now)
+  hist_record(P, 'wait', job.pool, waited)
+  count(P, 'claimed:' .. job_kind(job.service, job.pool))
   if c.warmth then count(P, 'models_' .. c.warmth) end
   emit(P, cfg, 'job.assigned', 'job', id, 'status', 'assigned', 'prev', 'queued', 'service', job.service,
     'worker', w.id, 'attempt', tostring(attempt), 'pool', job.pool or '', 'wait_ms',

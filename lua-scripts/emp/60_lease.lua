@@ -79,9 +79,10 @@ local function complete(keys, args)
       dur_record(P .. 'dur:' .. class .. '@' .. gpu, ms, now)
     end
     dur_record(P .. 'runpool:' .. ((f[4] and f[4] ~= '') and f[4] or 'none'), ms, now)
+    hist_record(P, 'run', f[4], ms)
   end
   finish(P, cfg, j, 'completed', now, 'progress', '100')
-  count(P, 'completed:' .. j.service)
+  count(P, 'completed:' .. job_kind(j.service, j.pool))
   emit(P, cfg, 'job.completed', 'job', j.id, 'status', 'completed', 'prev', j.status, 'service', j.service,
     'worker', j.worker)
   return { OK }

@@ -33,6 +33,12 @@ local function worker_census(P, cfg, now)
   return census, docs
 end
 
+local function numbers(m)
+  local out = {}
+  for k, v in pairs(m) do out[k] = tonumber(v) end
+  return out
+end
+
 local function queue_of(P, sig, docs, now, pol)
   local d = decode(rcall('HGET', P .. 'sigd', sig))
   if type(d) ~= 'table' then d = {} end
@@ -65,7 +71,8 @@ end
           queues[{sig, service, pool, depth, head_age_ms, runnable}], unrunnable_jobs,
           workers{online, stale, left, total, slots (of online workers), busy (online workers holding a job)},
           pools{name: {workers_online, workers_busy, wait{n, ewma_ms, p50_ms, p95_ms, last}, run{...},
-          routed_own, routed_fallback}}}
+          routed_own, routed_fallback, wait_hist{<le ms>|inf|count|sum: n}, run_hist{...}}},
+          machines{online, stale, offline, stopped, phases{phase: n}}}
 ]]
 local function stats(keys)
   local P = keys[1]
@@ -104,7 +111,19 @@ local function stats(keys)
       wait = dur_summary(to_map(rcall('HGETALL', P .. 'waitpool:' .. name))),
       run = dur_summary(to_map(rcall('HGETALL', P .. 'runpool:' .. name))),
       routed_own = out.counters['routed_own:' .. name] or 0,
-      routed_fallback = out.counters['routed_fallback:' .. name] or 0 }
+      routed_fallback = out.counters['routed_fallback:' .. name] or 0,
+      wait_hist = numbers(to_map(rcall('HGETALL', P .. 'hist:wait:' .. name))),
+      run_hist = numbers(to_map(rcall('HGETALL', P .. 'hist:run:' .. name))) }
+  end
+  -- machines by presence and phase
+  out.machines = { online = 0, stale = 0, offline = 0, stopped = 0, phases = {} }
+  local ms = rcall('ZRANGE', P .. 'machines', 0, -1, 'WITHSCORES')
+  for i = 1, #ms, 2 do
+    local h = rcall('HMGET', machine_key(P, ms[i]), 'phase', 'last_seen')
+    local st = machine_presence(h[1], math.max(tonumber(ms[i + 1]) or 0, tonumber(h[2]) or 0), now, cfg)
+    out.machines[st] = (out.machines[st] or 0) + 1
+    local phase = (h[1] and h[1] ~= '') and h[1] or 'unsupervised'
+    out.machines.phases[phase] = (out.machines.phases[phase] or 0) + 1
   end
   for _, sig in ipairs(rcall('SMEMBERS', P .. 'sigs')) do
     local q = queue_of(P, sig, docs, now, cfg.pol)

@@ -56,6 +56,14 @@ class OpsTest extends ApiTestBase {
     assertThat(text).contains("# TYPE emp_api_jobs_submitted_total counter");
     assertThat(text).contains("emp_api_jobs_submitted_total{service=\"metrics-probe\"} 2.0");
     assertThat(text).contains("# TYPE emp_api_sse_streams gauge", "# TYPE emp_api_ws_clients gauge");
+    for (String name : io.emp.testkit.PrometheusText.documented("api")) {
+      assertThat(io.emp.testkit.PrometheusText.serves(text, name)).as("docs/metrics.md names " + name).isTrue();
+    }
+    assertThat(io.emp.testkit.PrometheusText.malformed(text)).isEmpty();
+    var problems = io.emp.testkit.PrometheusText.promtoolProblems(text);
+    if (problems != null) {
+      assertThat(problems).as("promtool check metrics").isEmpty();
+    }
   }
 
   @Test

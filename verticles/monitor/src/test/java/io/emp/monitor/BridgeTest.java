@@ -184,6 +184,27 @@ class BridgeTest {
   }
 
   @Test
+  @DisplayName("/metrics serves the monitor's documented names and passes promtool; /health and /ready answer")
+  void metricsAndHealth() throws Exception {
+    var client = java.net.http.HttpClient.newHttpClient();
+    String base = "http://127.0.0.1:" + fx.monitorPort();
+    String text = client.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/metrics")).build(),
+      java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+    for (String name : io.emp.testkit.PrometheusText.documented("monitor")) {
+      assertThat(io.emp.testkit.PrometheusText.serves(text, name)).as(name).isTrue();
+    }
+    assertThat(io.emp.testkit.PrometheusText.malformed(text)).isEmpty();
+    var problems = io.emp.testkit.PrometheusText.promtoolProblems(text);
+    if (problems != null) {
+      assertThat(problems).as("promtool check metrics").isEmpty();
+    }
+    var ready = client.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/ready")).build(),
+      java.net.http.HttpResponse.BodyHandlers.ofString());
+    assertThat(ready.statusCode()).isEqualTo(200);
+    assertThat(new JsonObject(ready.body()).getJsonObject("checks").getJsonObject("functions").getBoolean("ok")).isTrue();
+  }
+
+  @Test
   @DisplayName("a socket that stops pinging is closed by the bridge")
   void pingTimeout() throws Exception {
     try (MonitorFixture quick = new MonitorFixture(java.util.Map.of("EMP_MONITOR_PING_TIMEOUT_MS", "1000")).start()) {

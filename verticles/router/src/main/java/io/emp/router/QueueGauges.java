@@ -25,6 +25,9 @@ final class QueueGauges {
   private final MultiGauge poolRun;
   private final MultiGauge poolWorkers;
   private final MultiGauge poolUtilisation;
+  private final MultiGauge machines;
+  private final MultiGauge machinePhases;
+
   private final MeterRegistry registry;
   /** Cumulative counters kept in Redis, exported as Prometheus counters: name|tags → value. */
   private final Map<String, AtomicLong> cumulative = new java.util.concurrent.ConcurrentHashMap<>();
@@ -42,6 +45,9 @@ final class QueueGauges {
       .register(registry);
     poolUtilisation = MultiGauge.builder("emp_pool_utilisation_ratio")
       .description("Busy share of the online workers per pool").register(registry);
+    machines = MultiGauge.builder("emp_machines").description("Machines per presence status").register(registry);
+    machinePhases = MultiGauge.builder("emp_machines_phase").description("Machines per supervisor phase").register(registry);
+
     depth = MultiGauge.builder("emp_queue_depth").description("Queued jobs per service and pool").register(registry);
     headAge = MultiGauge.builder("emp_queue_head_age_seconds")
       .description("How long the next job of each service and pool has been waiting").register(registry);
@@ -78,6 +84,7 @@ final class QueueGauges {
     }
     workers.register(presence, true);
     updatePools(stats.getJsonObject("pools", new JsonObject()));
+    updateMachines(stats.getJsonObject("machines", new JsonObject()));
     JsonObject counters = stats.getJsonObject("counters", new JsonObject());
     counters.forEach(e -> {
       String name = e.getKey();
@@ -85,6 +92,15 @@ final class QueueGauges {
         String route = name.startsWith("routed_own:") ? "own" : "fallback";
         counter("emp_jobs_routed_total", "Jobs assigned per job pool, to their own pool or by fallback",
           Tags.of("pool", name.substring(name.indexOf(':') + 1), "route", route), e.getValue());
+      } else if (name.matches("(submitted|claimed|completed|failed|cancelled):.*\\|.*")) {
+        String kind = name.substring(0, name.indexOf(':'));
+        String rest = name.substring(name.indexOf(':') + 1);
+        int bar = rest.lastIndexOf('|');
+        counter("emp_jobs_" + kind + "_total", "Jobs " + kind + " per service and pool (cumulative, kept in Redis)",
+          Tags.of("service", rest.substring(0, bar), "pool", rest.substring(bar + 1)), e.getValue());
+      } else if (LIFECYCLE.contains(name)) {
+        counter("emp_job_incidents_total", "Lease and attempt incidents: lost (lease expired, job rescued), released,"
+          + " fenced (a late completion refused), retried, poisoned, timeouts", Tags.of("incident", name), e.getValue());
       } else if (name.equals("models_warm") || name.equals("models_cold")) {
         counter("emp_jobs_models_total", "Jobs needing models assigned to a worker that had them (warm) or not (cold)",
           Tags.of("warmth", name.substring("models_".length())), e.getValue());
@@ -94,7 +110,62 @@ final class QueueGauges {
     oldest.set(stats.getLong("oldest_queued_ms", 0L));
   }
 
+  private static final java.util.Set<String> LIFECYCLE =
+    java.util.Set.of("lost", "released", "fenced", "retried", "poisoned", "timeouts");
+  /** Bucket bounds of the Redis histograms (docs/metrics.md), in ms as the library writes them. */
+  private static final long[] LE_MS = {50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, 120000, 300000,
+    600000, 1800000, 3600000};
+
+  private void updateMachines(JsonObject m) {
+    List<MultiGauge.Row<?>> rows = new ArrayList<>();
+    for (String status : List.of("online", "stale", "offline", "stopped")) {
+      rows.add(MultiGauge.Row.of(Tags.of("status", status), m.getLong(status, 0L)));
+    }
+    machines.register(rows, true);
+    machinePhases.register(rows(m.getJsonObject("phases", new JsonObject()), "phase"), true);
+  }
+
+  /** The last pools document, rendered as native histograms at scrape time. */
+  private volatile JsonObject lastPools = new JsonObject();
+
+  /**
+   * {@code emp_job_wait_seconds} and {@code emp_job_run_seconds} as Prometheus histograms, per pool:
+   * cumulative buckets from the per-bucket counts the function library keeps in Redis.
+   */
+  String histograms() {
+    JsonObject pools = lastPools;
+    if (pools.isEmpty()) {
+      return "";
+    }
+    StringBuilder b = new StringBuilder();
+    histogramFamily(b, "emp_job_wait_seconds", "Job waits from claimable to assigned, per job pool (counted in Redis)",
+      "wait_hist", pools);
+    histogramFamily(b, "emp_job_run_seconds", "Job run times from started to completed, per job pool (counted in Redis)",
+      "run_hist", pools);
+    return b.toString();
+  }
+
+  private static void histogramFamily(StringBuilder b, String name, String help, String field, JsonObject pools) {
+    b.append("# HELP ").append(name).append(' ').append(help).append('\n');
+    b.append("# TYPE ").append(name).append(" histogram\n");
+    for (String pool : new java.util.TreeSet<>(pools.fieldNames())) {
+      JsonObject h = pools.getJsonObject(pool).getJsonObject(field, new JsonObject());
+      String label = "pool=\"" + pool.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+      long cumulative = 0;
+      for (long le : LE_MS) {
+        cumulative += h.getLong(String.valueOf(le), 0L);
+        b.append(name).append("_bucket{").append(label).append(",le=\"").append(le / 1000.0).append("\"} ")
+          .append(cumulative).append('\n');
+      }
+      cumulative += h.getLong("inf", 0L);
+      b.append(name).append("_bucket{").append(label).append(",le=\"+Inf\"} ").append(cumulative).append('\n');
+      b.append(name).append("_count{").append(label).append("} ").append(cumulative).append('\n');
+      b.append(name).append("_sum{").append(label).append("} ").append(h.getDouble("sum", 0.0)).append('\n');
+    }
+  }
+
   private void updatePools(JsonObject pools) {
+    lastPools = pools;
     List<MultiGauge.Row<?>> wait = new ArrayList<>();
     List<MultiGauge.Row<?>> run = new ArrayList<>();
     List<MultiGauge.Row<?>> counts = new ArrayList<>();
@@ -122,7 +193,7 @@ final class QueueGauges {
     for (String q : List.of("p50", "p95")) {
       Long ms = summary.getLong(q + "_ms");
       if (ms != null) {
-        rows.add(MultiGauge.Row.of(Tags.of("pool", pool, "quantile", q.equals("p50") ? "0.5" : "0.95"), ms / 1000.0));
+        rows.add(MultiGauge.Row.of(Tags.of("pool", pool, "stat", q), ms / 1000.0)); // not "quantile": not a summary
       }
     }
   }

@@ -32,6 +32,7 @@ public final class RouterVerticle extends VerticleBase {
   private HealthServer health;
   private List<Housekeeper> tasks = List.of();
   private QueueGauges gauges;
+  private java.util.function.Supplier<String> histograms;
   private Counter requeued;
   private Counter poisoned;
   private Counter cancelled;
@@ -66,6 +67,7 @@ public final class RouterVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     tasks.forEach(Housekeeper::stop);
+    Metrics.removeExposition(histograms);
     return health.stop().eventually(() -> redis.close());
   }
 
@@ -130,6 +132,8 @@ public final class RouterVerticle extends VerticleBase {
 
   private void registerMeters(MeterRegistry registry) {
     gauges = new QueueGauges(registry);
+    histograms = gauges::histograms;
+    Metrics.addExposition(histograms);
     requeued = reaped(registry, "requeued");
     poisoned = reaped(registry, "poisoned");
     cancelled = reaped(registry, "cancelled");

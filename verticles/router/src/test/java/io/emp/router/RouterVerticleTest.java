@@ -191,11 +191,66 @@ class RouterVerticleTest {
     assertThat(await(planner.round())).isEmpty();
   }
 
+  @Test
+  @DisplayName("/metrics serves every router name of docs/metrics.md and passes promtool")
+  void documentedMetrics() throws Exception {
+    RouterVerticle router = deploy(Map.of("EMP_POOLS_POLICY", "{\"fallback\":{}}"));
+    await(store.registerWorker("w", "m", new WorkerCapabilities(new JsonObject(
+      "{\"services\":[\"s\"],\"pool\":\"fast\",\"models\":[\"sdxl\"],\"model_downloads\":true}")), 4, null));
+    String done = await(store.submit(JobSubmission.fromJson(new JsonObject().put("service", "s").put("pool", "fast")
+      .put("requirements", new JsonObject("{\"models\":[\"sdxl\"]}")), 1 << 20))).id();
+    String failing = await(store.submit(JobSubmission.fromJson(new JsonObject().put("service", "s").put("pool", "fast")
+      .put("max_attempts", 1), 1 << 20))).id();
+    var claimed = await(store.claim("w", 2, false));
+    assertThat(claimed).hasSize(2);
+    for (var c : claimed) {
+      if (c.id().equals(done)) {
+        await(store.complete(done, "w", c.token(), "{}"));
+      } else {
+        await(store.fail(failing, "w", c.token(), "boom", false));
+      }
+    }
+    await(store.complete(done, "w", "stale-token", "{}").recover(e -> Future.succeededFuture())); // fenced
+    await(store.cancel(await(store.submit(JobSubmission.of("s", new JsonObject()))).id()));
+    await(store.submit(JobSubmission.of("queued-one", new JsonObject())));
+    HttpClient http = HttpClient.newHttpClient();
+    String url = "http://127.0.0.1:" + router.healthPort() + "/metrics";
+    java.util.List<String> names = io.emp.testkit.PrometheusText.documented("router");
+    eventually(() -> {
+      try {
+        String text = get(http, url).body();
+        return names.stream().allMatch(n -> io.emp.testkit.PrometheusText.serves(text, n));
+      } catch (Exception e) {
+        return false;
+      }
+    }, () -> {
+      try {
+        String text = get(http, url).body();
+        return "missing: " + names.stream().filter(n -> !io.emp.testkit.PrometheusText.serves(text, n)).toList();
+      } catch (Exception e) {
+        return e.toString();
+      }
+    });
+    String text = get(http, url).body();
+    assertThat(io.emp.testkit.PrometheusText.malformed(text)).isEmpty();
+    assertThat(text).contains("emp_jobs_completed_total{pool=\"fast\",service=\"s\"} 1.0")
+      .contains("emp_job_incidents_total{incident=\"fenced\"} 1.0")
+      .contains("emp_jobs_models_total{warmth=\"warm\"} 1.0");
+    var problems = io.emp.testkit.PrometheusText.promtoolProblems(text);
+    if (problems != null) {
+      assertThat(problems).as("promtool check metrics").isEmpty();
+    }
+  }
+
   private static HttpResponse<String> get(HttpClient http, String url) throws Exception {
     return http.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString());
   }
 
   private static void eventually(BooleanSupplier condition) {
+    eventually(condition, () -> "");
+  }
+
+  private static void eventually(BooleanSupplier condition, java.util.function.Supplier<String> why) {
     long deadline = System.currentTimeMillis() + 10_000;
     while (System.currentTimeMillis() < deadline) {
       if (condition.getAsBoolean()) {
@@ -207,7 +262,7 @@ class RouterVerticleTest {
         Thread.currentThread().interrupt();
       }
     }
-    throw new AssertionError("condition not met within 10 s");
+    throw new AssertionError("condition not met within 10 s " + why.get());
   }
 
   static <T> T await(Future<T> f) {

@@ -98,5 +98,21 @@ class WorkerRoleTest extends WorkerTestBase {
     assertThat(body).contains("emp_worker_slots_busy");
     assertThat(body).contains("emp_worker_slots ");
     assertThat(body).contains("emp_worker_claims_total{result=\"jobs\"}");
+    until("connector health was probed", 10_000, () -> {
+      try {
+        return io.emp.testkit.PrometheusText.serves(get(d.role().healthPort(), "/metrics").body(), "emp_worker_connector_up");
+      } catch (Exception e) {
+        return false;
+      }
+    });
+    body = get(d.role().healthPort(), "/metrics").body();
+    for (String name : io.emp.testkit.PrometheusText.documented("worker")) {
+      assertThat(io.emp.testkit.PrometheusText.serves(body, name)).as("docs/metrics.md names " + name).isTrue();
+    }
+    assertThat(io.emp.testkit.PrometheusText.malformed(body)).isEmpty();
+    var problems = io.emp.testkit.PrometheusText.promtoolProblems(body);
+    if (problems != null) {
+      assertThat(problems).as("promtool check metrics").isEmpty();
+    }
   }
 }

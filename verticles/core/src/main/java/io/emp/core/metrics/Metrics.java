@@ -29,8 +29,34 @@ public final class Metrics {
     return REGISTRY;
   }
 
+  /**
+   * The Prometheus text of the registry plus every registered exposition (families Micrometer cannot
+   * express, e.g. histograms whose buckets are counted in Redis).
+   */
   public static String scrape() {
-    return REGISTRY.scrape();
+    StringBuilder b = new StringBuilder(REGISTRY.scrape());
+    for (java.util.function.Supplier<String> extra : EXTRA) {
+      String text = extra.get();
+      if (text != null && !text.isEmpty()) {
+        if (b.length() > 0 && b.charAt(b.length() - 1) != '\n') {
+          b.append('\n');
+        }
+        b.append(text);
+      }
+    }
+    return b.toString();
+  }
+
+  private static final java.util.List<java.util.function.Supplier<String>> EXTRA =
+    new java.util.concurrent.CopyOnWriteArrayList<>();
+
+  /** Adds Prometheus text (classic 0.0.4 format, whole families) to every scrape of this process. */
+  public static void addExposition(java.util.function.Supplier<String> text) {
+    EXTRA.add(text);
+  }
+
+  public static void removeExposition(java.util.function.Supplier<String> text) {
+    EXTRA.remove(text);
   }
 
   /** A Vert.x builder with metrics enabled and bound to the shared registry. */

@@ -19,7 +19,7 @@ public final class ProcessMetrics {
   public static void bind(ProcessSupervisor supervisor, MeterRegistry registry) {
     for (ServiceStatus s : supervisor.status()) {
       String name = s.name();
-      Tags tags = Tags.of("instance", name, "service", s.service());
+      Tags tags = Tags.of("process", name, "service", s.service()); // not "instance": Prometheus sets that label itself
       Gauge.builder("emp_supervisor_service_up", supervisor, sup -> state(sup, name) == ServiceState.READY ? 1 : 0)
         .tags(tags)
         .description("1 when the instance passed its readiness probe and runs")
