@@ -9,6 +9,6 @@ public final class ApiMain {
   }
 
   public static void main(String[] args) {
-    EmpLauncher.launch("api", env -> List.of(new ApiVerticle(ApiConfig.from(env))));
+    EmpLauncher.launch("api", args, env -> List.of(new ApiVerticle(ApiConfig.from(env))));
   }
 }

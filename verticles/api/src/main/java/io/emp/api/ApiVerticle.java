@@ -66,6 +66,8 @@ public final class ApiVerticle extends VerticleBase {
     router.post(JobRoutes.BASE + "/:id/cancel").handler(h.jobs()::cancel);
     router.post(JobRoutes.BASE + "/:id/retry").handler(h.jobs()::retry);
     router.get(JobRoutes.BASE + "/:id/events").handler(h.events()::stream);
+    router.get(JobRoutes.BASE + "/:id/explain").handler(h.jobs()::explain);
+    router.get(AllEvents.PATH).handler(h.allEvents()::stream);
     router.get("/api/workers").handler(h.fleet()::workers);
     router.get("/api/machines").handler(h.machines()::list);
     router.get("/api/machines/:id").handler(h.machines()::get);
@@ -106,8 +108,8 @@ public final class ApiVerticle extends VerticleBase {
   }
 
   /** The route handlers, wired to one Redis client, store and metrics. */
-  private record Routes(JobRoutes jobs, JobEvents events, FleetRoutes fleet, MachineRoutes machines, OpsRoutes ops,
-                        ClientSockets sockets) {
+  private record Routes(JobRoutes jobs, JobEvents events, AllEvents allEvents, FleetRoutes fleet,
+                        MachineRoutes machines, OpsRoutes ops, ClientSockets sockets) {
   }
 
   private Routes wire(LuaLibrary library) {
@@ -115,9 +117,11 @@ public final class ApiVerticle extends VerticleBase {
     BrokerStore store = new BrokerStore(redis, config.redis().keys());
     ApiMetrics metrics = new ApiMetrics(Metrics.registry());
     Jobs jobs = new Jobs(store, config.maxPayloadBytes(), metrics);
+    EventLog log = new EventLog(redis, store.keys());
     return new Routes(
       new JobRoutes(jobs),
-      new JobEvents(vertx, store, new EventLog(redis, store.keys()), config.sseKeepAliveMs(), metrics),
+      new JobEvents(vertx, store, log, config.sseKeepAliveMs(), metrics),
+      new AllEvents(vertx, log, config.sseKeepAliveMs(), metrics),
       new FleetRoutes(store),
       new MachineRoutes(new MachineOps(vertx, store, new MachineRegistry(redis, store.keys()), config.commandTimeoutMs())),
       new OpsRoutes(vertx, new Readiness().redis(redis, library.version())),
@@ -126,7 +130,8 @@ public final class ApiVerticle extends VerticleBase {
 
   /** The GET endpoints browsers open without custom headers (EventSource, WebSocket): ?token= allowed. */
   private static boolean isBrowserStream(String path) {
-    return path.equals(ClientSockets.PATH) || path.startsWith(JobRoutes.BASE + "/") && path.endsWith("/events");
+    return path.equals(ClientSockets.PATH) || path.equals(AllEvents.PATH)
+      || path.startsWith(JobRoutes.BASE + "/") && path.endsWith("/events");
   }
 
   private Future<Void> release() {

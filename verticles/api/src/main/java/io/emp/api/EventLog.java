@@ -34,6 +34,66 @@ final class EventLog {
     return edge(Command.XRANGE, "-", "+");
   }
 
+  /** The newest entry, or null when the stream is empty. */
+  Future<String> newestId() {
+    return edge(Command.XREVRANGE, "+", "-");
+  }
+
+  /**
+   * Whether entries were ever removed from the stream (trimmed by {@code events_maxlen}): more were added
+   * than it holds. False for a stream that does not exist yet.
+   */
+  Future<Boolean> everTrimmed() {
+    return redis.send(Request.cmd(Command.XINFO).arg("STREAM").arg(key))
+      .map(r -> number(r, "entries-added") > number(r, "length"))
+      .recover(e -> String.valueOf(e.getMessage()).contains("no such key")
+        ? Future.succeededFuture(false) : Future.failedFuture(e));
+  }
+
+  /** A field of an {@code XINFO} reply, a map in RESP3 and a flat field/value list in RESP2. */
+  private static long number(Response r, String field) {
+    if (r.isMap()) {
+      return r.get(field).toLong();
+    }
+    for (int i = 0; i + 1 < r.size(); i += 2) {
+      if (field.equals(r.get(i).toString())) {
+        return r.get(i + 1).toLong();
+      }
+    }
+    return 0;
+  }
+
+  /**
+   * Events right after {@code from} may be gone when the stream's oldest entry is after it, or when
+   * the stream is empty although the client saw an entry.
+   */
+  static boolean mayHaveBeenTrimmed(String oldest, String from) {
+    return oldest == null ? BrokerEvent.isAfter(from, START) : BrokerEvent.isAfter(oldest, from);
+  }
+
+  /** One page of the stream: its job events, the id of the last entry read, whether the stream ends there. */
+  record Page(List<BrokerEvent> jobEvents, String lastId, boolean atEnd) {
+  }
+
+  /** The next at most {@code count} entries after {@code afterId}, keeping the job events. */
+  Future<Page> jobEventsPage(String afterId, int count) {
+    return redis.send(Request.cmd(Command.XRANGE).arg(key).arg("(" + afterId).arg("+").arg("COUNT").arg(count))
+      .map(r -> {
+        List<BrokerEvent> jobs = new ArrayList<>();
+        String last = afterId;
+        int n = 0;
+        for (Response entry : r) {
+          BrokerEvent e = BrokerEvent.fromEntry(entry);
+          last = e.id();
+          n++;
+          if (e.isJobEvent()) {
+            jobs.add(e);
+          }
+        }
+        return new Page(jobs, last, n < count);
+      });
+  }
+
   /** Every event of {@code jobId} with a stream id after {@code afterId}, oldest first. */
   Future<List<BrokerEvent>> jobEventsAfter(String afterId, String jobId) {
     return page(afterId, jobId, new ArrayList<>());

@@ -40,7 +40,7 @@ final class JobEvents {
       throw ApiError.unknownJob(jobId);
     }
     String resumeFrom = resumePoint(rc);
-    SseStream stream = new SseStream(vertx, rc.response(), jobId, keepAliveMs, metrics);
+    SseStream stream = SseStream.ofJob(vertx, rc.response(), jobId, keepAliveMs, metrics);
     stream.subscribe(vertx.eventBus())
       .compose(v -> store.getJobSnapshot(jobId))
       .compose(snap -> {
@@ -64,7 +64,7 @@ final class JobEvents {
 
   private Future<Void> resume(SseStream stream, Job job, String newest, String from) {
     return log.oldestId().compose(oldest -> {
-      if (mayHaveBeenTrimmed(oldest, from)) {
+      if (EventLog.mayHaveBeenTrimmed(oldest, from)) {
         return fresh(stream, job, newest); // a replay could have a hole: resynchronise with the state
       }
       return log.jobEventsAfter(from, job.id()).map(missed -> {
@@ -85,16 +85,8 @@ final class JobEvents {
     stream.goLive();
   }
 
-  /**
-   * Events right after {@code from} may be gone when the stream's oldest entry is after it, or when
-   * the stream is empty although the client saw an entry.
-   */
-  private static boolean mayHaveBeenTrimmed(String oldest, String from) {
-    return oldest == null ? BrokerEvent.isAfter(from, EventLog.START) : BrokerEvent.isAfter(oldest, from);
-  }
-
   /** {@code Last-Event-ID} header, else {@code ?last_event_id=}; null for a new stream. */
-  private static String resumePoint(RoutingContext rc) {
+  static String resumePoint(RoutingContext rc) {
     String id = rc.request().getHeader("Last-Event-ID");
     String field = "Last-Event-ID";
     if (id == null || id.isBlank()) {

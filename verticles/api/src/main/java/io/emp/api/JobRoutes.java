@@ -7,7 +7,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 
-/** {@code /api/jobs} handlers: submit, read, list, cancel, retry. Failures go to {@link ErrorMapper}. */
+/** {@code /api/jobs} handlers: submit, read, list, cancel, retry, explain. Failures go to {@link ErrorMapper}. */
 final class JobRoutes {
   static final String BASE = "/api/jobs";
   private final Jobs jobs;
@@ -42,6 +42,11 @@ final class JobRoutes {
   void retry(RoutingContext rc) {
     String id = rc.pathParam("id");
     Http.reply(rc, jobs.retry(id).map(v -> new JsonObject().put("id", id).put("status", "queued")));
+  }
+
+  /** {@code {job, sig, service, pool, class, workers: [{id, machine, status, match, reason, note}]}}. */
+  void explain(RoutingContext rc) {
+    Http.reply(rc, jobs.explain(rc.pathParam("id")));
   }
 
   private static JsonObject page(JobPage page) {

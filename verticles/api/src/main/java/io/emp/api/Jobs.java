@@ -60,6 +60,14 @@ final class Jobs {
     return checked(id).compose(store::retry).onSuccess(v -> LOG.info("job {} retried: queued", id));
   }
 
+  /**
+   * Why the job waits: every live worker, whether it can run the job now and otherwise the first
+   * requirement it misses ({@code emp_explain}). Unknown or malformed ids fail as {@link #get} does.
+   */
+  Future<JsonObject> explain(String id) {
+    return checked(id).compose(store::explain);
+  }
+
   Future<JobPage> list(ListQuery q) {
     return store.listJobs(q.status(), q.cursor(), q.limit(), q.service());
   }

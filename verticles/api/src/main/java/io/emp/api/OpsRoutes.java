@@ -26,7 +26,8 @@ final class OpsRoutes {
   }
 
   void health(RoutingContext rc) {
-    Http.json(rc.response(), 200, new JsonObject().put("status", "up").put("role", "api"));
+    Http.json(rc.response(), 200, new JsonObject().put("status", "up").put("role", "api")
+      .put("cluster", io.emp.core.cluster.ClusterInfo.of(vertx)));
   }
 
   void ready(RoutingContext rc) {

@@ -55,4 +55,9 @@ public final class Keys {
   public String config() {
     return prefix + "cfg";
   }
+
+  /** HASH routing signature → canonical descriptor {@code {"s": service, "p": pool, "r": requirements}}. */
+  public String signatureDescriptors() {
+    return prefix + "sigd";
+  }
 }

@@ -9,6 +9,6 @@ public final class MonitorMain {
   }
 
   public static void main(String[] args) {
-    EmpLauncher.launch("monitor", env -> List.of(new MonitorVerticle(MonitorConfig.from(env))));
+    EmpLauncher.launch("monitor", args, env -> List.of(new MonitorVerticle(MonitorConfig.from(env))));
   }
 }

@@ -99,7 +99,8 @@ public final class MonitorVerticle extends VerticleBase {
   private Router router(Readiness readiness) {
     Router router = Router.router(vertx);
     router.route().handler(MonitorVerticle::securityHeaders);
-    router.get("/health").handler(rc -> json(rc, 200, new JsonObject().put("status", "up").put("role", "monitor")));
+    router.get("/health").handler(rc -> json(rc, 200, new JsonObject().put("status", "up").put("role", "monitor")
+      .put("cluster", io.emp.core.cluster.ClusterInfo.of(vertx))));
     router.get("/ready").handler(rc -> readiness.check()
       .onSuccess(r -> json(rc, r.getBoolean("ready", false) ? 200 : 503, r))
       .onFailure(rc::fail));

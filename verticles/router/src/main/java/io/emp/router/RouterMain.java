@@ -9,6 +9,6 @@ public final class RouterMain {
   }
 
   public static void main(String[] args) {
-    EmpLauncher.launch("router", env -> List.of(new RouterVerticle(RouterConfig.from(env))));
+    EmpLauncher.launch("router", args, env -> List.of(new RouterVerticle(RouterConfig.from(env))));
   }
 }

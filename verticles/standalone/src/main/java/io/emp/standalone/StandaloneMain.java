@@ -15,7 +15,7 @@ public final class StandaloneMain {
   public static void main(String[] args) {
     StandaloneVerticle[] holder = new StandaloneVerticle[1];
     StandaloneSettings.Applied[] applied = new StandaloneSettings.Applied[1];
-    EmpLauncher.launch("standalone", env -> {
+    EmpLauncher.launch("standalone", args, env -> {
       applied[0] = StandaloneSettings.apply(env);
       holder[0] = new StandaloneVerticle(applied[0].env());
       return List.of(holder[0]);

@@ -28,8 +28,8 @@ class WorkerCrashIT {
     broker.close();
   }
 
-  private WorkerProcess worker(String machine) throws Exception {
-    WorkerProcess w = WorkerProcess.start(broker.workerEnv(machine, FAST_LEASES));
+  private RoleProcess worker(String machine) throws Exception {
+    RoleProcess w = RoleProcess.start(broker.workerEnv(machine, FAST_LEASES));
     w.awaitLog("worker role started", 30_000);
     return w;
   }
@@ -46,13 +46,13 @@ class WorkerCrashIT {
   @Test
   @DisplayName("kill -9 of a busy worker JVM: its job completes on another worker after the lease expires, no attempt burned")
   void killNineRecovers() throws Exception {
-    try (WorkerProcess a = worker("crash-a")) {
+    try (RoleProcess a = worker("crash-a")) {
       String id = simJob(4_000).getString("id");
       JsonObject running = broker.awaitStatus(id, "running", 10_000);
       assertThat(running.getString("worker")).isEqualTo("crash-a-worker-0");
       a.kill9();
       assertThat(a.isAlive()).isFalse();
-      try (WorkerProcess b = worker("crash-b")) {
+      try (RoleProcess b = worker("crash-b")) {
         JsonObject done = broker.awaitStatus(id, "completed", 30_000);
         assertThat(done.getString("worker")).isEqualTo("crash-b-worker-0");
         assertThat(done.getInteger("attempt")).isEqualTo(1);
@@ -68,11 +68,11 @@ class WorkerCrashIT {
   @Test
   @DisplayName("a worker paused past its lease cannot complete the job when it wakes up: the new owner does")
   void pausedWorkerIsFenced() throws Exception {
-    try (WorkerProcess a = worker("pause-a")) {
+    try (RoleProcess a = worker("pause-a")) {
       String id = simJob(3_000).getString("id");
       broker.awaitStatus(id, "running", 10_000);
       a.pause();
-      try (WorkerProcess b = worker("pause-b")) {
+      try (RoleProcess b = worker("pause-b")) {
         BrokerFixture.eventually("job reassigned to pause-b", 20_000,
           () -> "pause-b-worker-0".equals(broker.job(id).getString("worker")));
         a.resume(); // a's simulated job finishes while b owns it
@@ -90,7 +90,7 @@ class WorkerCrashIT {
   @Test
   @DisplayName("SIGTERM on a busy worker JVM: its jobs go back to the queue, not failed, no attempt burned")
   void sigtermReleases() throws Exception {
-    WorkerProcess a = WorkerProcess.start(broker.workerEnv("term-a",
+    RoleProcess a = RoleProcess.start(broker.workerEnv("term-a",
       Map.of("EMP_WORKER_SLOTS", "2", "EMP_SHUTDOWN_GRACE_MS", "500", "EMP_HEARTBEAT_MS", "500")));
     try (a) {
       a.awaitLog("worker role started", 30_000);

@@ -8,6 +8,6 @@ public final class WorkerMain {
   }
 
   public static void main(String[] args) {
-    EmpLauncher.launch("worker", WorkerRole::deployables);
+    EmpLauncher.launch("worker", args, WorkerRole::deployables);
   }
 }

@@ -1,6 +1,7 @@
 package io.emp.core.events;
 
 import io.emp.core.Keys;
+import io.emp.core.config.RedisConfig;
 import io.emp.core.redis.RedisClients;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -31,16 +32,25 @@ public final class EventStreams {
     }
   }
 
-  /** Starts (or joins) the tailer of {@code keys}' namespace; completes when it follows the stream. */
-  public static synchronized Future<Void> acquire(Vertx vertx, String redisUrl, Keys keys) {
+  /**
+   * Starts (or joins) the tailer of {@code redis}' namespace, with a client of its own made as
+   * {@code redis} says (standalone or cluster); completes when it follows the stream.
+   */
+  public static synchronized Future<Void> acquire(Vertx vertx, RedisConfig redis) {
+    Keys keys = redis.keys();
     String id = id(vertx, keys);
     Shared s = SHARED.get(id);
     if (s == null || s.deployment.failed()) {
-      s = new Shared(vertx.deployVerticle(new TailerVerticle(redisUrl, keys)));
+      s = new Shared(vertx.deployVerticle(new TailerVerticle(redis)));
       SHARED.put(id, s);
     }
     s.users++;
     return s.deployment.mapEmpty();
+  }
+
+  /** {@link #acquire(Vertx, RedisConfig)} on a standalone Redis. */
+  public static Future<Void> acquire(Vertx vertx, String redisUrl, Keys keys) {
+    return acquire(vertx, new RedisConfig(redisUrl, keys.namespace(), 2));
   }
 
   /** Leaves the tailer; the last user stops it. */
@@ -60,20 +70,18 @@ public final class EventStreams {
 
   /** Owns the Redis connection the tailer blocks on and publishes what it reads. */
   private static final class TailerVerticle extends VerticleBase {
-    private final String redisUrl;
-    private final Keys keys;
+    private final RedisConfig config;
     private Redis redis;
     private EventTailer tailer;
 
-    TailerVerticle(String redisUrl, Keys keys) {
-      this.redisUrl = redisUrl;
-      this.keys = keys;
+    TailerVerticle(RedisConfig config) {
+      this.config = config;
     }
 
     @Override
     public Future<?> start() {
-      redis = RedisClients.create(vertx, redisUrl, 2);
-      tailer = new EventTailer(vertx, redis, keys, "$", new EventPublisher(vertx.eventBus())::publish);
+      redis = RedisClients.create(vertx, config, 2);
+      tailer = new EventTailer(vertx, redis, config.keys(), "$", new EventPublisher(vertx.eventBus())::publish);
       return tailer.start();
     }
 

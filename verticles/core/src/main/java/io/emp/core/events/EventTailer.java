@@ -16,7 +16,8 @@ import org.slf4j.LoggerFactory;
  * Follows the namespace event stream with a blocking {@code XREAD} on its own connection and hands
  * every entry, in order, to a consumer. One tailer per process; it reconnects by itself with a
  * capped backoff and resumes from the last id it delivered, so a Redis restart or network blip
- * loses nothing the stream still holds.
+ * loses nothing the stream still holds. With a cluster client the connection is a cluster connection,
+ * which sends the keyed {@code XREAD} to the master of the stream's slot.
  */
 public final class EventTailer {
   private static final Logger LOG = LoggerFactory.getLogger(EventTailer.class);

@@ -47,7 +47,8 @@ public final class HealthServer {
 
   private void handle(HttpServerRequest req) {
     switch (req.path()) {
-      case "/health" -> respond(req, 200, new JsonObject().put("status", "up").put("role", role).mergeIn(info));
+      case "/health" -> respond(req, 200, new JsonObject().put("status", "up").put("role", role).mergeIn(info)
+        .put("cluster", io.emp.core.cluster.ClusterInfo.of(vertx)));
       case "/ready" -> readiness.check().onComplete(ar -> {
         JsonObject body = ar.succeeded() ? ar.result() : new JsonObject().put("ready", false);
         respond(req, body.getBoolean("ready", false) ? 200 : 503, body);

@@ -1,5 +1,6 @@
 package io.emp.core.http;
 
+import io.emp.core.redis.RedisMasters;
 import io.emp.core.store.FunctionLoader;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
@@ -23,15 +24,41 @@ public final class Readiness {
     return this;
   }
 
-  /** Redis answers PING and the function library of this build is loaded. */
+  /**
+   * Redis answers PING and the function library of this build is loaded. In cluster mode every master
+   * must answer and have the library, and the cluster must report {@code cluster_state:ok}.
+   */
   public Readiness redis(Redis redis, String libraryVersion) {
-    add("redis", () -> redis.send(Request.cmd(Command.PING))
-      .map(r -> (String) null)
+    add("redis", () -> reachable(redis)
       .recover(e -> Future.succeededFuture("Redis unreachable: " + e.getMessage())));
-    add("functions", () -> FunctionLoader.loadedVersion(redis)
-      .map(v -> libraryVersion.equals(v) ? null : "function library " + libraryVersion + " not loaded (found " + v + ")")
+    add("functions", () -> FunctionLoader.loadedVersions(redis)
+      .map(versions -> missingLibrary(versions, libraryVersion))
       .recover(e -> Future.succeededFuture("cannot read the function library version: " + e.getMessage())));
     return this;
+  }
+
+  private static Future<String> reachable(Redis redis) {
+    Future<String> pings = RedisMasters.onEach(redis, m -> m.client().send(Request.cmd(Command.PING)))
+      .map(r -> (String) null);
+    if (!RedisMasters.isCluster(redis)) {
+      return pings;
+    }
+    return pings.compose(ok -> redis.send(Request.cmd(Command.CLUSTER).arg("INFO")))
+      .map(info -> {
+        String state = FunctionLoader.parseInfo(info).getOrDefault("cluster_state", "unknown");
+        return "ok".equals(state) ? null : "Redis Cluster state is " + state;
+      });
+  }
+
+  /** Null when every master has {@code wanted}; else which masters lack it. */
+  static String missingLibrary(Map<String, String> versions, String wanted) {
+    List<String> missing = versions.entrySet().stream()
+      .filter(e -> !wanted.equals(e.getValue()))
+      .map(e -> RedisMasters.STANDALONE.equals(e.getKey())
+        ? "found " + e.getValue()
+        : e.getKey() + " has " + e.getValue())
+      .toList();
+    return missing.isEmpty() ? null : "function library " + wanted + " not loaded (" + String.join(", ", missing) + ")";
   }
 
   /** {@code {"ready": bool, "checks": {name: {"ok": bool, "reason": ...}}}} */

@@ -1,5 +1,6 @@
 package io.emp.core.launch;
 
+import io.emp.core.cluster.ClusterSettings;
 import io.emp.core.config.ConfigException;
 import io.emp.core.config.EnvConfig;
 import io.emp.core.metrics.Metrics;
@@ -31,10 +32,31 @@ public final class EmpLauncher {
 
   /** Deploys the verticles built from the environment; blocks only the main thread. */
   public static Vertx launch(String role, Function<EnvConfig, List<Deployable>> verticles) {
+    return launch(role, new String[0], verticles);
+  }
+
+  /**
+   * As {@link #launch(String, Function)}; {@code args} may hold {@code --cluster} (join the clustered
+   * event bus, see {@link ClusterSettings}). Any other argument is a usage error.
+   */
+  public static Vertx launch(String role, String[] args, Function<EnvConfig, List<Deployable>> verticles) {
     EnvConfig env = EnvConfig.fromEnvironment();
+    boolean clusterFlag = false;
+    for (String a : args) {
+      if (a.equals("--cluster")) {
+        clusterFlag = true;
+      } else {
+        System.err.println(role + ": unknown argument '" + a + "' (usage: java -jar emp-" + role
+          + ".jar [--cluster]; configuration is EMP_* variables, docs/configuration.md)");
+        System.exit(2);
+        return null;
+      }
+    }
     LOG.info("starting {} with {}", role, env.describe());
     List<Deployable> toDeploy;
+    ClusterSettings cluster;
     try {
+      cluster = ClusterSettings.from(env, clusterFlag);
       toDeploy = verticles.apply(env);
     } catch (ConfigException e) {
       System.err.println(role + ": configuration error: " + e.getMessage());
@@ -42,7 +64,23 @@ public final class EmpLauncher {
       return null;
     }
     long shutdownMs = env.longValue("EMP_SHUTDOWN_TIMEOUT_MS", 60_000, 1_000, 3_600_000);
-    Vertx vertx = Metrics.vertxBuilder(new VertxOptions()).build();
+    Vertx vertx;
+    if (cluster.enabled()) {
+      try {
+        vertx = Metrics.vertxBuilder(cluster.apply(new VertxOptions())).withClusterManager(cluster.clusterManager())
+          .buildClustered().toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
+        LOG.info("{} joined cluster {} as {}:{} (members {})", role, cluster.name(), cluster.host(), cluster.port(),
+          cluster.members());
+      } catch (Exception e) {
+        Throwable cause = e.getCause() == null ? e : e.getCause();
+        LOG.error("{} could not join cluster {}: {}", role, cluster.name(), cause.getMessage(), cause);
+        System.err.println(role + " could not join cluster " + cluster.name() + ": " + cause.getMessage());
+        System.exit(1);
+        return null;
+      }
+    } else {
+      vertx = Metrics.vertxBuilder(new VertxOptions()).build();
+    }
     Future<?> deployed = Future.succeededFuture();
     for (Deployable d : toDeploy) {
       deployed = deployed.compose(v -> vertx.deployVerticle(d));

@@ -22,6 +22,7 @@ import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -290,6 +291,69 @@ public final class BrokerStore {
   /** Model catalog, machine inventories and hourly demand of the last {@code hours} (1-192). */
   public Future<JsonObject> models(int hours) {
     return callReadOnly("emp_models", List.of(String.valueOf(hours))).map(r -> new JsonObject(r.get(1).toString()));
+  }
+
+  /**
+   * The models each job requires ({@code requirements.models} of its routing signature), read with
+   * plain HGET/HMGET, no function call: job id → model names (empty when the job needs none or is
+   * gone). Read-only; the machine's model manager uses it to know which models its held jobs use.
+   */
+  public Future<Map<String, List<String>>> jobModels(Collection<String> jobIds) {
+    List<String> ids = List.copyOf(jobIds);
+    if (ids.isEmpty()) {
+      return Future.succeededFuture(Map.of());
+    }
+    List<Request> reads = ids.stream().map(id -> Request.cmd(Command.HGET).arg(keys.job(id)).arg("sig")).toList();
+    return redis.batch(reads).compose(sigs -> {
+      List<String> distinct = new ArrayList<>();
+      for (Response r : sigs) {
+        if (r != null && !distinct.contains(r.toString())) {
+          distinct.add(r.toString());
+        }
+      }
+      if (distinct.isEmpty()) {
+        return Future.succeededFuture(emptyModels(ids));
+      }
+      Request hmget = Request.cmd(Command.HMGET).arg(keys.signatureDescriptors());
+      distinct.forEach(hmget::arg);
+      return redis.send(hmget).map(descs -> {
+        Map<String, List<String>> bySig = new HashMap<>();
+        for (int i = 0; i < distinct.size(); i++) {
+          bySig.put(distinct.get(i), descriptorModels(descs.get(i)));
+        }
+        Map<String, List<String>> out = emptyModels(ids);
+        for (int i = 0; i < ids.size(); i++) {
+          Response sig = sigs.get(i);
+          if (sig != null) {
+            out.put(ids.get(i), bySig.getOrDefault(sig.toString(), List.of()));
+          }
+        }
+        return out;
+      });
+    });
+  }
+
+  private static Map<String, List<String>> emptyModels(List<String> ids) {
+    Map<String, List<String>> out = new HashMap<>();
+    ids.forEach(id -> out.put(id, List.of()));
+    return out;
+  }
+
+  private static List<String> descriptorModels(Response desc) {
+    if (desc == null) {
+      return List.of();
+    }
+    try {
+      Object r = new JsonObject(desc.toString()).getValue("r");
+      if (r instanceof JsonObject req && req.getValue("models") instanceof io.vertx.core.json.JsonArray models) {
+        List<String> out = new ArrayList<>();
+        models.forEach(m -> out.add(String.valueOf(m)));
+        return out;
+      }
+    } catch (RuntimeException ignored) {
+      // a malformed descriptor requires nothing we can name
+    }
+    return List.of();
   }
 
   public Future<Pruned> prune(int max) {

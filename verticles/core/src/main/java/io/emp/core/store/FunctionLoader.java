@@ -1,18 +1,26 @@
 package io.emp.core.store;
 
+import io.emp.core.redis.RedisMasters;
 import io.vertx.core.Future;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Checks that a Redis server is fit to be the broker's source of truth and loads the function
- * library when the loaded version differs. Called by every role at start-up, before it is ready.
+ * Checks that Redis is fit to be the broker's source of truth and loads the function library where
+ * the loaded version differs. Called by every role at start-up, before it is ready.
+ *
+ * <p>Functions live per server: in cluster mode every check and the load run on each master
+ * ({@link RedisMasters}), so whichever master a namespace's slot is on has the library. A replica
+ * receives the library from its master, so one promoted by a failover has it already. A master added
+ * to the cluster later has none: the next role to start loads it (before slots are moved to it, see
+ * docs/redis-cluster.md).
  */
 public final class FunctionLoader {
   private static final Logger LOG = LoggerFactory.getLogger(FunctionLoader.class);
@@ -22,29 +30,51 @@ public final class FunctionLoader {
   }
 
   /**
-   * Refuses Redis older than 7.0 and any {@code maxmemory-policy} but {@code noeviction} (an evicted
-   * key is a lost job), then loads {@code library} unless that exact version is loaded.
-   * Completes with the loaded version.
+   * On every master: refuses Redis older than 7.0 and any {@code maxmemory-policy} but
+   * {@code noeviction} (an evicted key is a lost job), then loads {@code library} unless that exact
+   * version is loaded. Completes with the loaded version; fails naming the master that is unfit.
    */
   public static Future<String> ensureLoaded(Redis redis, LuaLibrary library) {
-    return info(redis, "server")
+    return RedisMasters.onEach(redis, m -> ensureLoadedOn(m, library)).map(v -> library.version());
+  }
+
+  private static Future<String> ensureLoadedOn(RedisMasters.Master master, LuaLibrary library) {
+    Redis node = master.client();
+    return info(node, "server")
       .compose(server -> checkVersion(server.getOrDefault("redis_version", "0")))
-      .compose(v -> info(redis, "memory"))
+      .compose(v -> info(node, "memory"))
       .compose(memory -> checkEvictionPolicy(memory.getOrDefault("maxmemory_policy", "noeviction")))
-      .compose(v -> loadedVersion(redis))
+      .compose(v -> versionOn(node))
       .compose(loaded -> {
         if (library.version().equals(loaded)) {
           return Future.succeededFuture(loaded);
         }
-        LOG.info("loading Redis function library {} {} (loaded: {})", LuaLibrary.NAME, library.version(), loaded);
-        return redis.send(Request.cmd(Command.FUNCTION).arg("LOAD").arg("REPLACE").arg(library.source()))
+        LOG.info("loading Redis function library {} {} on {} (loaded: {})", LuaLibrary.NAME, library.version(),
+          master.name(), loaded);
+        return node.send(Request.cmd(Command.FUNCTION).arg("LOAD").arg("REPLACE").arg(library.source()))
           .map(r -> library.version());
       });
   }
 
-  /** The loaded library version, or null when the library is not loaded. */
+  /**
+   * The library version loaded on every master, or null when it is not loaded (in cluster mode: when a
+   * master lacks it or the masters disagree; {@link #loadedVersions} says which).
+   */
   public static Future<String> loadedVersion(Redis redis) {
-    return redis.send(Request.cmd(Command.FCALL_RO).arg("emp_version").arg(0))
+    return loadedVersions(redis).map(versions -> {
+      List<String> distinct = versions.values().stream().distinct().toList();
+      return distinct.size() == 1 ? distinct.get(0) : null;
+    });
+  }
+
+  /** The loaded library version on each master (null where it is not loaded), by master name. */
+  public static Future<Map<String, String>> loadedVersions(Redis redis) {
+    return RedisMasters.onEach(redis, m -> versionOn(m.client()));
+  }
+
+  /** {@code emp_version} answered by the server {@code node} talks to (keyless: any node answers for itself). */
+  private static Future<String> versionOn(Redis node) {
+    return node.send(Request.cmd(Command.FCALL_RO).arg("emp_version").arg(0))
       .map(r -> r == null ? null : r.toString())
       .recover(e -> String.valueOf(e.getMessage()).contains("not found")
         ? Future.succeededFuture(null)
@@ -55,7 +85,8 @@ public final class FunctionLoader {
     return redis.send(Request.cmd(Command.INFO).arg(section)).map(FunctionLoader::parseInfo);
   }
 
-  static Map<String, String> parseInfo(Response r) {
+  /** The {@code field:value} lines of an {@code INFO} or {@code CLUSTER INFO} reply. */
+  public static Map<String, String> parseInfo(Response r) {
     Map<String, String> m = new HashMap<>();
     for (String line : r.toString().split("\r?\n")) {
       int colon = line.indexOf(':');

@@ -9,29 +9,40 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A real worker JVM started from the worker fat jar, for tests that kill, pause and terminate
- * processes with real signals. Output goes to a log file the test can wait on.
+ * A real role JVM started from its fat jar ({@code emp.<role>.jar} system property, else
+ * {@code ../<role>/target/emp-<role>.jar}), for tests that kill, pause and terminate processes with
+ * real signals. Output goes to a log file the test can wait on.
  */
-final class WorkerProcess implements AutoCloseable {
+final class RoleProcess implements AutoCloseable {
   private final Process process;
   private final Path log;
 
-  private WorkerProcess(Process process, Path log) {
+  private final String role;
+
+  private RoleProcess(String role, Process process, Path log) {
+    this.role = role;
     this.process = process;
     this.log = log;
   }
 
-  static WorkerProcess start(Map<String, String> env) throws IOException {
-    Path jar = Path.of(System.getProperty("emp.worker.jar", "../worker/target/emp-worker.jar")).toAbsolutePath();
+  /** A worker JVM. */
+  static RoleProcess start(Map<String, String> env) throws IOException {
+    return start("worker", env, List.of());
+  }
+
+  static RoleProcess start(String role, Map<String, String> env, List<String> args) throws IOException {
+    Path jar = Path.of(System.getProperty("emp." + role + ".jar", "../" + role + "/target/emp-" + role + ".jar"))
+      .toAbsolutePath();
     if (!Files.exists(jar)) {
-      throw new IllegalStateException("worker jar not built: " + jar + " (run mvn package first)");
+      throw new IllegalStateException(role + " jar not built: " + jar + " (run mvn package first)");
     }
-    Path log = Files.createTempFile("emp-worker-", ".log");
+    Path log = Files.createTempFile("emp-" + role + "-", ".log");
     List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
       "-Xmx256m", "-XX:TieredStopAtLevel=1", "-jar", jar.toString()));
+    cmd.addAll(args);
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
     pb.environment().putAll(env);
-    return new WorkerProcess(pb.start(), log);
+    return new RoleProcess(role, pb.start(), log);
   }
 
   long pid() {
@@ -58,11 +69,11 @@ final class WorkerProcess implements AutoCloseable {
         return;
       }
       if (!process.isAlive()) {
-        throw new AssertionError("worker exited (" + process.exitValue() + ") before logging '" + text + "':\n" + output());
+        throw new AssertionError(role + " exited (" + process.exitValue() + ") before logging '" + text + "':\n" + output());
       }
       sleep(50);
     }
-    throw new AssertionError("worker did not log '" + text + "' within " + timeoutMs + " ms:\n" + output());
+    throw new AssertionError(role + " did not log '" + text + "' within " + timeoutMs + " ms:\n" + output());
   }
 
   /** SIGKILL: no shutdown hook, no goodbye — the machine is gone. */
@@ -88,7 +99,7 @@ final class WorkerProcess implements AutoCloseable {
   private int waitExit(long timeoutMs) {
     try {
       if (!process.waitFor(timeoutMs, TimeUnit.MILLISECONDS)) {
-        throw new AssertionError("worker did not exit within " + timeoutMs + " ms:\n" + output());
+        throw new AssertionError(role + " did not exit within " + timeoutMs + " ms:\n" + output());
       }
       return process.exitValue();
     } catch (InterruptedException e) {
