@@ -20,6 +20,7 @@ local E_FENCED = -3
 local E_ILLEGAL_STATE = -4
 local E_INVALID = -5
 local E_TOO_LARGE = -6
+local E_RATE_LIMITED = -7
 
 local CFG_DEFAULTS = {
   lease_ms = 15000, retry_avoid_ms = 30000, poison_losses = 3,
@@ -29,14 +30,15 @@ local CFG_DEFAULTS = {
   max_payload_bytes = 1048576, wake_candidates = 8, sig_ttl_ms = 3456000000,
   worker_retention_ms = 604800000, max_attempts_default = 3, worker_offline_ms = 120000,
   machine_stale_ms = 45000, machine_offline_ms = 180000,
-  affinity_cap_ms = 300000, download_bps = 100000000, model_default_bytes = 5000000000
+  affinity_cap_ms = 300000, download_bps = 100000000, model_default_bytes = 5000000000,
+  rate_principal_per_s = 0, rate_customer_per_s = 0, max_queued_per_customer = 0
 }
 -- Only the library's own definitions run at load time (no library calls), so the names are listed.
 local CFG_NAMES = { 'affinity_cap_ms', 'backoff_base_ms', 'backoff_cap_ms', 'backoff_factor', 'events_maxlen', 'head_scan',
   'idem_ttl_ms', 'lease_ms', 'lookahead', 'machine_offline_ms', 'machine_stale_ms', 'max_attempts_default', 'max_payload_bytes', 'poison_losses',
   'promote_batch', 'retention_completed_ms', 'retention_failed_ms', 'retry_avoid_ms', 'sig_ttl_ms',
   'wake_candidates', 'worker_offline_ms', 'worker_retention_ms', 'worker_stale_ms', 'download_bps',
-  'model_default_bytes' }
+  'model_default_bytes', 'rate_principal_per_s', 'rate_customer_per_s', 'max_queued_per_customer' }
 
 local STATUSES = { 'queued', 'delayed', 'assigned', 'running', 'completed', 'failed', 'cancelled' }
 local TERMINAL = { completed = true, failed = true, cancelled = true }

@@ -86,8 +86,14 @@ end
 
 -- Buckets: one ZSET per (signature, customer); the heads ZSET keeps each sub-bucket's best score and
 -- the 'sigs' set lists signatures with at least one queued job.
+-- Queued jobs per customer ('-' = none), for the per-customer queue cap; never below 0.
+local function customer_queued(P, cust, delta)
+  local n = rcall('HINCRBY', P .. 'custq', cust == '' and '-' or cust, delta)
+  if n < 0 then rcall('HSET', P .. 'custq', cust == '' and '-' or cust, '0') end
+end
+
 local function bucket_add(P, id, sig, cust, score)
-  rcall('ZADD', sub_key(P, sig, cust), score, id)
+  if rcall('ZADD', sub_key(P, sig, cust), score, id) == 1 then customer_queued(P, cust, 1) end
   if rcall('ZADD', heads_key(P, sig), 'LT', score, cust) == 1 then rcall('SADD', P .. 'sigs', sig) end
 end
 
@@ -103,7 +109,10 @@ local function refresh_head(P, sig, cust)
 end
 
 local function bucket_remove(P, id, sig, cust)
-  if rcall('ZREM', sub_key(P, sig, cust), id) == 1 then refresh_head(P, sig, cust) end
+  if rcall('ZREM', sub_key(P, sig, cust), id) == 1 then
+    customer_queued(P, cust, -1)
+    refresh_head(P, sig, cust)
+  end
 end
 
 -- Leaves the idle sets; woken = the worker is being woken (a token is pushed to its wake list).

@@ -4,7 +4,7 @@ local SUBMISSION_FIELDS = {
   service = true, pool = true, priority = true, customer_id = true, workflow_id = true,
   workflow_priority = true, workflow_datetime = true, step_number = true, max_attempts = true,
   timeout_s = true, delay_ms = true, idempotency_key = true, requirements = true, backoff = true,
-  job_class = true
+  job_class = true, principal = true
 }
 local MAX_EPOCH_MS = 9999999999999
 
@@ -54,11 +54,51 @@ local function validate_submission(s)
   if not bad then bad, why = check_optional_string(s, 'workflow_id', 128) end
   if not bad then bad, why = check_optional_string(s, 'idempotency_key', 200) end
   if not bad and s.backoff ~= nil then bad, why = check_backoff(s.backoff) end
+  if not bad and s.principal ~= nil and not valid_name(s.principal, 128) then
+    bad, why = 'principal', 'must be 1-128 characters of [A-Za-z0-9_.:-]'
+  end
   if not bad and s.job_class ~= nil and (type(s.job_class) ~= 'string' or #s.job_class > 128
     or not string.find(s.job_class, '^[%w_%.:/@%-]+$')) then
     bad, why = 'job_class', 'must be 1-128 characters of [A-Za-z0-9_.:/@-]'
   end
   return bad, why
+end
+
+-- Fixed one-second windows: the count of this second for the key, and the ms left in it.
+local function window_count(P, kind, name, now)
+  local sec = math.floor(now / 1000)
+  local key = P .. 'rl:' .. kind .. ':' .. name .. ':' .. fmt(sec)
+  local n = rcall('INCR', key)
+  if n == 1 then rcall('PEXPIRE', key, 2000) end
+  return n, 1000 - (now % 1000)
+end
+
+-- Admission control of a submission (docs/security.md#limits): per-principal and per-customer rates,
+-- per-customer queue depth. Returns an error reply, or nil to admit.
+local function admission(P, cfg, s, now)
+  if cfg.rate_principal_per_s > 0 and s.principal then
+    local n, left = window_count(P, 'p', s.principal, now)
+    if n > cfg.rate_principal_per_s then
+      return { E_RATE_LIMITED, 'rate', 'more than ' .. fmt(cfg.rate_principal_per_s) .. ' submissions per second for '
+        .. s.principal, left }
+    end
+  end
+  local cust = s.customer_id or ''
+  if cfg.rate_customer_per_s > 0 and cust ~= '' then
+    local n, left = window_count(P, 'c', cust, now)
+    if n > cfg.rate_customer_per_s then
+      return { E_RATE_LIMITED, 'rate', 'more than ' .. fmt(cfg.rate_customer_per_s)
+        .. ' submissions per second for customer ' .. cust, left }
+    end
+  end
+  if cfg.max_queued_per_customer > 0 and (s.delay_ms or 0) == 0 then
+    local queued = tonumber(rcall('HGET', P .. 'custq', cust == '' and '-' or cust)) or 0
+    if queued >= cfg.max_queued_per_customer then
+      return { E_RATE_LIMITED, 'queue', 'customer ' .. (cust == '' and '(none)' or cust) .. ' has '
+        .. fmt(queued) .. ' queued jobs, the most allowed', 5000 }
+    end
+  end
+  return nil
 end
 
 -- The job's duration class (docs/pools-and-models.md#1-duration-model).
@@ -106,7 +146,8 @@ end
 local function job_fields(s, sig, score, status, now)
   local f = { 'service', s.service, 'sig', sig, 'priority', fmt(s.priority or 50), 'score', fmt(score),
     'status', status, 'submitted_at', fmt(now), 'max_attempts', fmt(s.max_attempts or 0) }
-  local optional = { 'pool', 'customer_id', 'workflow_id', 'workflow_priority', 'workflow_datetime', 'step_number' }
+  local optional = { 'pool', 'customer_id', 'workflow_id', 'workflow_priority', 'workflow_datetime', 'step_number',
+    'principal' }
   for _, name in ipairs(optional) do
     local v = s[name]
     if v ~= nil then
@@ -130,6 +171,8 @@ end
   ARGV[3] payload JSON text ('' = none), stored opaque
   Returns {0, id, status, duplicate(0|1)}
   Errors  {-5, field, message}, {-6, 'payload', message} over max_payload_bytes: nothing has been written
+          {-7, 'rate' | 'queue', message, retry_after_ms}: a rate limit or the customer's queue cap
+          (docs/security.md#limits); nothing but the rate window counter was written
 ]]
 local function submit(keys, args)
   local P, id, payload = keys[1], args[1], args[3] or ''
@@ -153,6 +196,8 @@ local function submit(keys, args)
   end
   local jk = job_key(P, id)
   if rcall('EXISTS', jk) == 1 then return err(E_INVALID, 'id', 'a job with this id exists') end
+  local limited = admission(P, cfg, s, now)
+  if limited then return limited end
 
   s.max_attempts = s.max_attempts or cfg.max_attempts_default
   local class = class_of(s, req)

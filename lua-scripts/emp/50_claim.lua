@@ -160,7 +160,7 @@ end
 local function assign(P, cfg, w, c, now)
   local id, job = c.id, c.job
   local jk = job_key(P, id)
-  rcall('ZREM', sub_key(P, c.sig, c.cust), id)
+  if rcall('ZREM', sub_key(P, c.sig, c.cust), id) == 1 then customer_queued(P, c.cust, -1) end
   refresh_head(P, c.sig, c.cust)
   local claims = (tonumber(job.claims) or 0) + 1
   local attempt = (tonumber(job.failures) or 0) + 1

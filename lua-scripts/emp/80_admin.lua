@@ -78,7 +78,7 @@ end
 
 -- Index entries strictly after the cursor (score desc, id desc), skipping other services. Held
 -- statuses (assigned, running) page through the leases set, ordered by lease deadline.
-local function page_of(P, status, cs, cid, limit, service)
+local function page_of(P, status, cs, cid, limit, service, customer)
   local held = not INDEXED[status]
   local idx = held and (P .. 'leases') or (P .. 'idx:' .. status)
   local out, offset, scanned = {}, 0, 0
@@ -91,8 +91,10 @@ local function page_of(P, status, cs, cid, limit, service)
       local id, score = r[i], tonumber(r[i + 1])
       scanned = scanned + 1
       if not cs or score < cs or id < cid then
-        local f = (held or service ~= '') and rcall('HMGET', job_key(P, id), 'status', 'service') or {}
-        if (not held or f[1] == status) and (service == '' or f[2] == service) then
+        local filtered = held or service ~= '' or customer ~= ''
+        local f = filtered and rcall('HMGET', job_key(P, id), 'status', 'service', 'customer_id') or {}
+        if (not held or f[1] == status) and (service == '' or f[2] == service)
+          and (customer == '' or f[3] == customer) then
           out[#out + 1] = { id = id, score = score }
         end
       end
@@ -105,12 +107,12 @@ end
   emp_list_jobs (no-writes) — jobs newest first by the time they entered their current status.
   KEYS[1] P
   ARGV[1] status ('' = all)   ARGV[2] cursor ('' or '<ms>:<id>')   ARGV[3] limit 1-500
-  ARGV[4] service ('' = any)
+  ARGV[4] service ('' = any)   ARGV[5] customer ('' = any): only that customer's jobs
   Returns {0, next cursor ('' = no more), {id, {field, value, ...}}, ...}
   Errors  {-5, field, message}
 ]]
 local function list_jobs(keys, args)
-  local P, status, cursor, service = keys[1], args[1] or '', args[2] or '', args[4] or ''
+  local P, status, cursor, service, customer = keys[1], args[1] or '', args[2] or '', args[4] or '', args[5] or ''
   local limit = tonumber(args[3])
   if not is_int(limit, 1, 500) then return err(E_INVALID, 'limit', 'must be an integer 1-500') end
   local statuses = STATUSES
@@ -126,7 +128,7 @@ local function list_jobs(keys, args)
   end
   local all = {}
   for _, st in ipairs(statuses) do
-    for _, e in ipairs(page_of(P, st, cs, cid, limit, service)) do all[#all + 1] = e end
+    for _, e in ipairs(page_of(P, st, cs, cid, limit, service, customer)) do all[#all + 1] = e end
   end
   table.sort(all, function(a, b) return a.score > b.score or (a.score == b.score and a.id > b.id) end)
   local out = { OK, '' }

@@ -314,7 +314,7 @@ local function snapshot(keys, args)
     durations(keys)[2] }
   for _, st in ipairs(STATUSES) do
     local limit = (st == 'completed' or st == 'failed' or st == 'cancelled') and finished or active
-    for _, e in ipairs(page_of(P, st, nil, nil, limit, '')) do
+    for _, e in ipairs(page_of(P, st, nil, nil, limit, '', '')) do
       out[#out + 1] = { e.id, rcall('HGETALL', job_key(P, e.id)) }
     end
   end

@@ -33,6 +33,9 @@ public final class NamespaceSettings {
     define("EMP_AFFINITY_CAP_MS", "affinity_cap_ms", 0, 86_400_000);
     define("EMP_DOWNLOAD_BPS", "download_bps", 1, 1L << 40);
     define("EMP_MODEL_DEFAULT_BYTES", "model_default_bytes", 1, 1L << 42);
+    define("EMP_RATE_LIMIT_TOKEN_PER_S", "rate_principal_per_s", 0, 1_000_000);
+    define("EMP_RATE_LIMIT_CUSTOMER_PER_S", "rate_customer_per_s", 0, 1_000_000);
+    define("EMP_MAX_QUEUED_PER_CUSTOMER", "max_queued_per_customer", 0, 100_000_000);
   }
 
   private NamespaceSettings() {

@@ -38,6 +38,7 @@ public record Job(
   String signature,
   String jobClass,
   String poolSource,
+  String principal,
   String payload,
   String result) {
 
@@ -73,6 +74,7 @@ public record Job(
       f.get("sig"),
       f.get("class"),
       f.get("pool_source"),
+      f.get("principal"),
       emptyToNull(payload),
       emptyToNull(result));
   }
@@ -113,6 +115,7 @@ public record Job(
     putIfSet(j, "timeout_s", timeoutS);
     putIfSet(j, "class", jobClass);
     putIfSet(j, "pool_source", poolSource);
+    putIfSet(j, "principal", principal);
     if (payload != null) {
       j.put("payload", new JsonObject(payload));
     }

@@ -27,7 +27,8 @@ public record JobSubmission(
   long delayMs,
   String idempotencyKey,
   JsonObject backoff,
-  String jobClass) {
+  String jobClass,
+  String principal) {
 
   public static final int DEFAULT_PRIORITY = 50;
   public static final int DEFAULT_MAX_ATTEMPTS = 3;
@@ -84,12 +85,23 @@ public record JobSubmission(
       delay == null ? 0 : delay,
       text(body, "idempotency_key", 200),
       backoff(body),
-      jobClass(body));
+      jobClass(body),
+      null);
   }
 
   /** Shorthand for tests and tools: a submission of {@code service} with {@code payload}. */
   public static JobSubmission of(String service, JsonObject payload) {
     return fromJson(new JsonObject().put("service", service).put("payload", payload), DEFAULT_MAX_PAYLOAD_BYTES);
+  }
+
+  /**
+   * This submission made by {@code name} (the authenticated token's name, recorded on the job), for
+   * customer {@code customer} when the token is bound to one and the body named none.
+   */
+  public JobSubmission by(String name, String customer) {
+    return new JobSubmission(service, payload, priority, requirements, pool,
+      customerId == null ? customer : customerId, workflowId, workflowPriority, workflowDatetime, stepNumber,
+      maxAttempts, timeoutS, delayMs, idempotencyKey, backoff, jobClass, name);
   }
 
   /** The submission document for {@code emp_submit} (everything but the payload). */
@@ -109,6 +121,7 @@ public record JobSubmission(
     put(s, "idempotency_key", idempotencyKey);
     put(s, "backoff", backoff);
     put(s, "job_class", jobClass);
+    put(s, "principal", principal);
     if (delayMs > 0) {
       s.put("delay_ms", delayMs);
     }

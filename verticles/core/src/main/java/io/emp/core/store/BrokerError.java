@@ -7,7 +7,9 @@ public enum BrokerError {
   FENCED(-3),
   ILLEGAL_STATE(-4),
   INVALID(-5),
-  TOO_LARGE(-6);
+  TOO_LARGE(-6),
+  /** A rate limit or a per-customer queue cap: retry later ({@link BrokerException#retryAfterMs()}). */
+  RATE_LIMITED(-7);
 
   private final int code;
 

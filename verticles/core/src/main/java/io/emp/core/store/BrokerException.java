@@ -7,11 +7,22 @@ package io.emp.core.store;
 public final class BrokerException extends RuntimeException {
   private final BrokerError error;
   private final String field;
+  private final long retryAfterMs;
 
   public BrokerException(BrokerError error, String field, String message) {
+    this(error, field, message, 0);
+  }
+
+  public BrokerException(BrokerError error, String field, String message, long retryAfterMs) {
     super(message, null, false, false);
     this.error = error;
     this.field = field;
+    this.retryAfterMs = retryAfterMs;
+  }
+
+  /** For {@link BrokerError#RATE_LIMITED}: when trying again can succeed (0 = not stated). */
+  public long retryAfterMs() {
+    return retryAfterMs;
   }
 
   public BrokerError error() {

@@ -214,7 +214,13 @@ public final class BrokerStore {
 
   /** One page of jobs, newest first; {@code status}, {@code cursor} and {@code service} may be null. */
   public Future<JobPage> listJobs(String status, String cursor, int limit, String service) {
-    return callReadOnly("emp_list_jobs", List.of(nz(status), nz(cursor), String.valueOf(limit), nz(service)))
+    return listJobs(status, cursor, limit, service, null);
+  }
+
+  /** As above, only {@code customer}'s jobs when it is not null (a token bound to a customer). */
+  public Future<JobPage> listJobs(String status, String cursor, int limit, String service, String customer) {
+    return callReadOnly("emp_list_jobs", List.of(nz(status), nz(cursor), String.valueOf(limit), nz(service),
+        nz(customer)))
       .map(r -> {
         List<Job> jobs = new ArrayList<>();
         for (int i = 2; i < r.size(); i++) {
@@ -386,7 +392,8 @@ public final class BrokerStore {
   static Response checked(Response r) {
     int code = r.get(0).toInteger();
     if (code != 0) {
-      throw new BrokerException(BrokerError.fromCode(code), r.get(1).toString(), r.get(2).toString());
+      long retryAfter = r.size() > 3 && r.get(3) != null ? r.get(3).toLong() : 0;
+      throw new BrokerException(BrokerError.fromCode(code), r.get(1).toString(), r.get(2).toString(), retryAfter);
     }
     return r;
   }
