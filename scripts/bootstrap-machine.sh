@@ -77,7 +77,9 @@ mkdir -p "$EMP_RUN_DIR"
 # 4. Supervisor in the foreground --------------------------------------------------------------
 cmd=(java ${EMP_SUPERVISOR_JAVA_OPTS:--Xmx256m} -jar "$EMP_HOME/emp-supervisor.jar" run)
 if command -v tini >/dev/null 2>&1 && [ "$$" = 1 ]; then
-  exec tini -g -- "${cmd[@]}"
+  # no -g: a stop signal goes to the supervisor alone, which drains its workers before it stops the
+  # backends (a signal to the whole group would stop ComfyUI under jobs still finishing)
+  exec tini -- "${cmd[@]}"
 fi
 "${cmd[@]}" &
 child=$!

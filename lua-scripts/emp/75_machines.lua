@@ -16,6 +16,16 @@ local function machine_presence(phase, last_seen, now, cfg)
   return 'offline'
 end
 
+-- Stream ids '<ms>-<seq>': a is after b.
+local function stream_id_after(a, b)
+  local am, as = string.match(a or '', '^(%d+)-(%d+)$')
+  local bm, bs = string.match(b or '', '^(%d+)-(%d+)$')
+  if not am then return false end
+  if not bm then return true end
+  am, as, bm, bs = tonumber(am), tonumber(as), tonumber(bm), tonumber(bs)
+  return am > bm or (am == bm and as > bs)
+end
+
 -- Drops a machine's model inventory and its entries in the model -> machines index.
 local function forget_inventory(P, mid)
   local doc = decode(rcall('GET', P .. 'machine:' .. mid .. ':models') or '')
@@ -188,7 +198,10 @@ local function machine_command_done(keys, args)
   if not valid_name(mid, 128) then return err(E_INVALID, 'machine_id', 'invalid machine id') end
   local now = now_ms()
   local cfg = load_cfg(P, now)
-  rcall('HSET', machine_key(P, mid), 'cmd_last', args[2])
+  -- the newest command done moves only forward: a slow command (a model download) may report after
+  -- later ones, and a restarted supervisor resumes after cmd_last
+  local last = rcall('HGET', machine_key(P, mid), 'cmd_last')
+  if not last or stream_id_after(args[2], last) then rcall('HSET', machine_key(P, mid), 'cmd_last', args[2]) end
   emit(P, cfg, 'machine.command_result', 'machine', mid, 'command_id', args[2], 'command', args[3] or '',
     'ok', args[4] == '1' and 'true' or 'false', 'result', string.sub(args[5] or '', 1, MAX_RESULT_BYTES))
   return { OK }
@@ -221,7 +234,7 @@ local function machines(keys, args)
     end
   end
   if #out == 0 then return { OK, '[]' } end
-  return { OK, encode_with_arrays(out, { 'workers', 'services', 'gpus' }) }
+  return { OK, encode_with_arrays(out, { 'workers', 'services', 'gpus', 'models', 'disks' }) }
 end
 
 --[[

@@ -21,6 +21,9 @@ import java.util.Set;
  * @param sseKeepAliveMs  {@code EMP_SSE_KEEPALIVE_MS} (15000): comment line interval on SSE streams
  * @param commandTimeoutMs {@code EMP_COMMAND_TIMEOUT_MS} (10000): how long a machine command that returns
  *                        an answer (the log tail) waits for the supervisor
+ * @param tokens          {@code EMP_API_TOKEN} + {@code EMP_API_TOKENS}: who may do what (docs/security.md)
+ * @param maxSsePerToken  {@code EMP_SSE_MAX_PER_TOKEN} (100): open SSE streams per token in this process
+ * @param maxHeaderBytes  {@code EMP_MAX_HEADER_BYTES} (16384): all request headers together; more is 431
  */
 public record ApiConfig(
   RedisConfig redis,
@@ -31,7 +34,10 @@ public record ApiConfig(
   long maxPayloadBytes,
   List<String> corsOrigins,
   long sseKeepAliveMs,
-  long commandTimeoutMs) {
+  long commandTimeoutMs,
+  io.emp.core.auth.TokenRegistry tokens,
+  int maxSsePerToken,
+  int maxHeaderBytes) {
 
   public static final int DEFAULT_PORT = 3331;
   public static final String DEFAULT_HOST = "0.0.0.0";
@@ -41,9 +47,10 @@ public record ApiConfig(
   public static final long ENVELOPE_BYTES = 64 * 1024;
 
   public ApiConfig {
-    if (authEnabled && (token == null || token.isBlank())) {
-      throw new ConfigException("EMP_API_TOKEN is required: set it to the admin token clients send as"
-        + " 'Authorization: Bearer <token>', or set EMP_AUTH=off to run without authentication (local use only)");
+    if (authEnabled && (tokens == null || !tokens.enabled())) {
+      throw new ConfigException("EMP_API_TOKEN (the admin token clients send as 'Authorization: Bearer <token>') or"
+        + " EMP_API_TOKENS (scoped token hashes, docs/security.md) is required, or set EMP_AUTH=off to run without"
+        + " authentication (local use only)");
     }
     for (String origin : corsOrigins) {
       if (!origin.equals("*") && !origin.startsWith("http://") && !origin.startsWith("https://")) {
@@ -64,7 +71,10 @@ public record ApiConfig(
       env.longValue("EMP_MAX_PAYLOAD_BYTES", DEFAULT_MAX_PAYLOAD_BYTES, 1, 256L * 1024 * 1024),
       env.list("EMP_CORS_ORIGINS", List.of()),
       env.longValue("EMP_SSE_KEEPALIVE_MS", DEFAULT_SSE_KEEPALIVE_MS, 10, 3_600_000),
-      env.longValue("EMP_COMMAND_TIMEOUT_MS", 10_000, 100, 600_000));
+      env.longValue("EMP_COMMAND_TIMEOUT_MS", 10_000, 100, 600_000),
+      io.emp.core.auth.TokenRegistry.from(env),
+      env.integer("EMP_SSE_MAX_PER_TOKEN", 100, 1, 100_000),
+      env.integer("EMP_MAX_HEADER_BYTES", 16_384, 1_024, 1_048_576));
   }
 
   /** The request body limit: the payload limit plus the submission envelope. */

@@ -10,12 +10,23 @@ public final class ApiError extends RuntimeException {
   private final int status;
   private final String code;
   private final String field;
+  private final long retryAfterMs;
 
   public ApiError(int status, String code, String field, String message) {
+    this(status, code, field, message, 0);
+  }
+
+  /** @param retryAfterMs for 429/503: when trying again can succeed ({@code Retry-After}); 0 = not stated */
+  public ApiError(int status, String code, String field, String message, long retryAfterMs) {
     super(message, null, false, false);
     this.status = status;
     this.code = code;
     this.field = field;
+    this.retryAfterMs = retryAfterMs;
+  }
+
+  public long retryAfterMs() {
+    return retryAfterMs;
   }
 
   public static ApiError invalid(String field, String message) {

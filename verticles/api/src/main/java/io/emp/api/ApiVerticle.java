@@ -1,5 +1,6 @@
 package io.emp.api;
 
+import io.emp.core.auth.Scope;
 import io.emp.core.config.EnvConfig;
 import io.emp.core.events.EventStreams;
 import io.emp.core.http.Readiness;
@@ -59,32 +60,42 @@ public final class ApiVerticle extends VerticleBase {
     router.get("/ready").handler(h.ops()::ready);
     router.get("/metrics").handler(h.ops()::metrics);
     router.get("/openapi.yaml").handler(h.ops()::openapi);
-    router.route().handler(new TokenAuth(config.token(), ApiVerticle::isBrowserStream));
-    router.post(JobRoutes.BASE).consumes(Http.JSON).handler(body()).handler(h.jobs()::submit);
-    router.get(JobRoutes.BASE).handler(h.jobs()::list);
-    router.get(JobRoutes.BASE + "/:id").handler(h.jobs()::get);
-    router.post(JobRoutes.BASE + "/:id/cancel").handler(h.jobs()::cancel);
-    router.post(JobRoutes.BASE + "/:id/retry").handler(h.jobs()::retry);
-    router.get(JobRoutes.BASE + "/:id/events").handler(h.events()::stream);
-    router.get(JobRoutes.BASE + "/:id/explain").handler(h.jobs()::explain);
-    router.get(AllEvents.PATH).handler(h.allEvents()::stream);
-    router.get("/api/workers").handler(h.fleet()::workers);
-    router.get("/api/machines").handler(h.machines()::list);
-    router.get("/api/machines/:id").handler(h.machines()::get);
-    router.delete("/api/machines/:id").handler(h.machines()::delete);
-    router.post("/api/machines/:id/restart").handler(h.machines()::restart);
-    router.post("/api/machines/:id/drain").handler(h.machines()::drain);
-    router.post("/api/machines/:id/services/:name/restart").handler(rc -> h.machines().serviceCommand(rc, "restart_service"));
-    router.post("/api/machines/:id/services/:name/stop").handler(rc -> h.machines().serviceCommand(rc, "stop_service"));
-    router.post("/api/machines/:id/services/:name/start").handler(rc -> h.machines().serviceCommand(rc, "start_service"));
-    router.get("/api/machines/:id/services/:name/logs").handler(h.machines()::logs);
-    router.get("/api/stats").handler(h.fleet()::stats);
-    router.get(ClientSockets.PATH).handler(h.sockets()::upgrade);
+    router.route().handler(new TokenAuth(config.tokens(), ApiVerticle::isBrowserStream));
+    // scopes (docs/security.md#scopes); job routes check ownership of submit-only tokens in Jobs
+    var read = Authz.require(Scope.READ);
+    var operate = Authz.require(Scope.OPERATE);
+    var jobReader = Authz.requireAny(Scope.READ, Scope.SUBMIT);
+    SseLimits streams = new SseLimits(config.maxSsePerToken());
+    router.post(JobRoutes.BASE).consumes(Http.JSON).handler(body()).handler(Authz.require(Scope.SUBMIT))
+      .handler(h.jobs()::submit);
+    router.get(JobRoutes.BASE).handler(jobReader).handler(h.jobs()::list);
+    router.get(JobRoutes.BASE + "/:id").handler(jobReader).handler(h.jobs()::get);
+    router.post(JobRoutes.BASE + "/:id/cancel").handler(Authz.requireAny(Scope.OPERATE, Scope.SUBMIT))
+      .handler(h.jobs()::cancel);
+    router.post(JobRoutes.BASE + "/:id/retry").handler(operate).handler(h.jobs()::retry);
+    router.get(JobRoutes.BASE + "/:id/events").handler(jobReader).handler(streams).handler(h.events()::stream);
+    router.get(JobRoutes.BASE + "/:id/explain").handler(read).handler(h.jobs()::explain);
+    router.get(AllEvents.PATH).handler(read).handler(streams).handler(h.allEvents()::stream);
+    router.get("/api/workers").handler(read).handler(h.fleet()::workers);
+    router.get("/api/machines").handler(read).handler(h.machines()::list);
+    router.get("/api/machines/:id").handler(read).handler(h.machines()::get);
+    router.delete("/api/machines/:id").handler(operate).handler(h.machines()::delete);
+    router.post("/api/machines/:id/restart").handler(operate).handler(h.machines()::restart);
+    router.post("/api/machines/:id/drain").handler(operate).handler(h.machines()::drain);
+    router.post("/api/machines/:id/services/:name/restart").handler(operate)
+      .handler(rc -> h.machines().serviceCommand(rc, "restart_service"));
+    router.post("/api/machines/:id/services/:name/stop").handler(operate)
+      .handler(rc -> h.machines().serviceCommand(rc, "stop_service"));
+    router.post("/api/machines/:id/services/:name/start").handler(operate)
+      .handler(rc -> h.machines().serviceCommand(rc, "start_service"));
+    router.get("/api/machines/:id/services/:name/logs").handler(read).handler(h.machines()::logs);
+    router.get("/api/stats").handler(read).handler(h.fleet()::stats);
+    router.get(ClientSockets.PATH).handler(jobReader).handler(h.sockets()::upgrade);
     router.route().failureHandler(ErrorMapper::handle);
     ERROR_STATUSES.forEach(status -> router.errorHandler(status, ErrorMapper::handle));
 
     return FunctionLoader.ensureLoaded(redis, library)
-      .compose(v -> EventStreams.acquire(vertx, config.redis().url(), config.redis().keys()))
+      .compose(v -> EventStreams.acquire(vertx, config.redis()))
       .onSuccess(v -> tailing = true)
       .compose(v -> listen())
       .onSuccess(v -> LOG.info("api listening on http://{}:{} for namespace {} (auth {})", config.host(), port,
@@ -113,7 +124,7 @@ public final class ApiVerticle extends VerticleBase {
   }
 
   private Routes wire(LuaLibrary library) {
-    redis = RedisClients.create(vertx, config.redis().url(), config.redis().poolSize());
+    redis = RedisClients.create(vertx, config.redis(), config.redis().poolSize());
     BrokerStore store = new BrokerStore(redis, config.redis().keys());
     ApiMetrics metrics = new ApiMetrics(Metrics.registry());
     Jobs jobs = new Jobs(store, config.maxPayloadBytes(), metrics);
@@ -150,8 +161,11 @@ public final class ApiVerticle extends VerticleBase {
     int wsLimit = (int) Math.min(Integer.MAX_VALUE, config.bodyLimitBytes());
     HttpServerOptions options = new HttpServerOptions()
       .setMaxWebSocketFrameSize(wsLimit)
-      .setMaxWebSocketMessageSize(wsLimit);
-    server = vertx.createHttpServer(options).requestHandler(router);
+      .setMaxWebSocketMessageSize(wsLimit)
+      .setMaxHeaderSize(config.maxHeaderBytes())
+      .setMaxInitialLineLength(8192);
+    server = vertx.createHttpServer(options).requestHandler(router)
+      .invalidRequestHandler(ErrorMapper::invalidRequest);
     return server.listen(config.port(), config.host()).map(s -> {
       port = s.actualPort();
       return null;

@@ -29,11 +29,15 @@ final class ClientSocket {
   private final Jobs jobs;
   private final EventBus bus;
   private final ApiMetrics metrics;
+  private final io.emp.core.auth.Principal who;
   private final Map<String, MessageConsumer<JsonObject>> subscriptions = new HashMap<>();
   private final Map<String, String> lastSent = new HashMap<>();
+  /** Events of jobs whose subscription is being set up, delivered once its starting point is known. */
+  private final Map<String, List<JsonObject>> holding = new HashMap<>();
   private boolean closed;
 
-  ClientSocket(ServerWebSocket ws, Jobs jobs, EventBus bus, ApiMetrics metrics) {
+  ClientSocket(ServerWebSocket ws, Jobs jobs, EventBus bus, ApiMetrics metrics, io.emp.core.auth.Principal who) {
+    this.who = who;
     this.ws = ws;
     this.jobs = jobs;
     this.bus = bus;
@@ -65,13 +69,15 @@ final class ClientSocket {
     Object requestId = msg.getValue("request_id");
     String type = msg.getValue("type") instanceof String t ? t : "";
     return switch (type) {
-      case "submit_job" -> jobs.submit(object(msg, "job"))
+      case "submit_job" -> (who.can(io.emp.core.auth.Scope.SUBMIT) ? jobs.submit(object(msg, "job"), who)
+        : Future.<io.emp.core.model.Results.Submitted>failedFuture(
+          new ApiError(403, "FORBIDDEN", "token", "submit_job needs the submit scope")))
         .onSuccess(s -> send(reply("job_submitted", requestId)
           .mergeIn(Jobs.submitted(s))
           .put("duplicate", s.duplicate())));
       case "cancel_job" -> {
         String id = text(msg, "job_id");
-        yield jobs.cancel(id).onSuccess(st -> send(reply("job_cancel", requestId).put("id", id).put("status", st)));
+        yield jobs.cancel(id, who).onSuccess(st -> send(reply("job_cancel", requestId).put("id", id).put("status", st)));
       }
       case "subscribe" -> subscribe(jobIds(msg))
         .onSuccess(ids -> send(reply("subscribed", requestId).put("job_ids", ids)));
@@ -92,22 +98,49 @@ final class ClientSocket {
       return Future.failedFuture(ApiError.invalid("job_ids",
         "at most " + MAX_SUBSCRIPTIONS + " subscriptions per socket"));
     }
-    List<Future<?>> known = new ArrayList<>();
-    ids.forEach(id -> known.add(jobs.get(id)));
-    return Future.all(known).compose(v -> {
-      List<Future<Void>> registered = new ArrayList<>();
-      for (String id : ids) {
-        if (!closed && !subscriptions.containsKey(id)) {
-          MessageConsumer<JsonObject> c = bus.localConsumer(Addresses.job(id), m -> push(id, m.body()));
-          subscriptions.put(id, c);
-          registered.add(c.completion());
-        }
+    // listen first, then read where each job's history stands: only later events are pushed (a
+    // transition that happened before the subscription, but reached this process's tailer after it,
+    // is not sent), and none between the read and the listening is missed
+    List<String> added = new ArrayList<>();
+    List<Future<Void>> registered = new ArrayList<>();
+    for (String id : ids) {
+      if (!closed && !subscriptions.containsKey(id) && !added.contains(id)) {
+        added.add(id);
+        holding.put(id, new ArrayList<>());
+        MessageConsumer<JsonObject> c = bus.localConsumer(Addresses.job(id), m -> push(id, m.body()));
+        subscriptions.put(id, c);
+        registered.add(c.completion());
       }
-      return Future.all(registered).map(x -> new JsonArray(ids));
-    });
+    }
+    return Future.all(registered)
+      .compose(v -> {
+        List<Future<?>> reads = new ArrayList<>();
+        for (String id : ids) {
+          reads.add(jobs.snapshot(id, who).onSuccess(snap -> {
+            List<JsonObject> held = holding.remove(id);
+            if (snap.newestEventId() != null && !lastSent.containsKey(id)) {
+              lastSent.put(id, snap.newestEventId());
+            }
+            if (held != null) {
+              held.forEach(e -> push(id, e));
+            }
+          }));
+        }
+        return Future.all(reads);
+      })
+      .map(x -> new JsonArray(ids))
+      .onFailure(e -> added.forEach(id -> {
+        holding.remove(id);
+        unsubscribe(id);
+      }));
   }
 
   private void push(String jobId, JsonObject event) {
+    List<JsonObject> held = holding.get(jobId);
+    if (held != null) {
+      held.add(event); // the subscription's starting point is still being read
+      return;
+    }
     String id = event.getString("id");
     String last = lastSent.get(jobId);
     if (closed || id == null || last != null && !BrokerEvent.isAfter(id, last)) {

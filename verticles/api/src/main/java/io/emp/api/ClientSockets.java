@@ -22,7 +22,7 @@ final class ClientSockets {
     }
     rc.request()
       .toWebSocket()
-      .onSuccess(ws -> new ClientSocket(ws, jobs, bus, metrics).start())
+      .onSuccess(ws -> new ClientSocket(ws, jobs, bus, metrics, TokenAuth.principal(rc)).start())
       .onFailure(rc::fail);
   }
 }

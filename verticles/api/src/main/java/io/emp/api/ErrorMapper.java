@@ -35,7 +35,29 @@ final class ErrorMapper {
     if (e.status() == 401) {
       response.putHeader("WWW-Authenticate", "Bearer");
     }
+    if (e.retryAfterMs() > 0) {
+      response.putHeader("Retry-After", String.valueOf((e.retryAfterMs() + 999) / 1000));
+    }
     Http.json(response, e.status(), body(e));
+  }
+
+  /**
+   * Requests the HTTP decoder refused before routing (headers or the request line too long, malformed
+   * HTTP): answered with the same JSON error body, then the connection is closed.
+   */
+  static void invalidRequest(io.vertx.core.http.HttpServerRequest req) {
+    Throwable cause = req.decoderResult().cause();
+    String text = cause == null ? "" : String.valueOf(cause.getMessage());
+    ApiError e;
+    if (cause instanceof io.netty.handler.codec.TooLongFrameException && text.contains("header")) {
+      e = new ApiError(431, "HEADERS_TOO_LARGE", "headers", "request headers too large");
+    } else if (cause instanceof io.netty.handler.codec.TooLongFrameException) {
+      e = new ApiError(414, "URI_TOO_LONG", "uri", "request line too long");
+    } else {
+      e = new ApiError(400, "INVALID", "request", "malformed HTTP request");
+    }
+    req.response().setStatusCode(e.status()).putHeader("Content-Type", "application/json")
+      .putHeader("Connection", "close").end(body(e).encode());
   }
 
   /** Maps any failure, or a bare status code when {@code failure} is null, to the api error. */
@@ -61,7 +83,11 @@ final class ErrorMapper {
     }
     if (isUnavailable(failure)) {
       LOG.warn("{}: Redis unavailable: {}", what, failure.toString());
-      return new ApiError(503, "UNAVAILABLE", null, "the broker's Redis is unavailable; retry later");
+      return new ApiError(503, "UNAVAILABLE", null, "the broker's Redis is unavailable; retry later", 5_000);
+    }
+    if (String.valueOf(failure.getMessage()).startsWith("OOM")) {
+      LOG.error("{}: Redis is out of memory (maxmemory with noeviction): {}", what, failure.getMessage());
+      return new ApiError(503, "UNAVAILABLE", null, "the broker's Redis is out of memory; retry later", 30_000);
     }
     LOG.error("{} failed with an unexpected error", what, failure);
     return new ApiError(500, "INTERNAL", null, "internal error (logged on the server)");
@@ -81,6 +107,7 @@ final class ErrorMapper {
       case FENCED, UNKNOWN_WORKER -> new ApiError(409, b.error().name(), b.field(), b.getMessage());
       case INVALID -> new ApiError(400, "INVALID", b.field(), b.getMessage());
       case TOO_LARGE -> new ApiError(413, "PAYLOAD_TOO_LARGE", b.field(), b.getMessage());
+      case RATE_LIMITED -> new ApiError(429, "RATE_LIMITED", b.field(), b.getMessage(), Math.max(1, b.retryAfterMs()));
     };
   }
 

@@ -44,6 +44,9 @@ final class JobEvents {
     stream.subscribe(vertx.eventBus())
       .compose(v -> store.getJobSnapshot(jobId))
       .compose(snap -> {
+        if (!TokenAuth.principal(rc).owns(snap.job().customerId())) {
+          return Future.failedFuture(ApiError.unknownJob(jobId)); // no leak of other customers' jobs
+        }
         String newest = snap.newestEventId() == null ? EventLog.START : snap.newestEventId();
         return resumeFrom == null
           ? fresh(stream, snap.job(), newest)

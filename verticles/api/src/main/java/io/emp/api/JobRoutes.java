@@ -18,7 +18,7 @@ final class JobRoutes {
 
   /** 201 with a Location for a new job; 200 with the first job when the idempotency key was seen. */
   void submit(RoutingContext rc) {
-    jobs.submit(JsonBody.object(rc))
+    jobs.submit(JsonBody.object(rc), TokenAuth.principal(rc))
       .onSuccess(s -> {
         rc.response().putHeader(HttpHeaders.LOCATION, BASE + "/" + s.id());
         Http.json(rc.response(), s.duplicate() ? 200 : 201, Jobs.submitted(s));
@@ -27,16 +27,16 @@ final class JobRoutes {
   }
 
   void get(RoutingContext rc) {
-    Http.reply(rc, jobs.get(rc.pathParam("id")).map(Job::toJson));
+    Http.reply(rc, jobs.get(rc.pathParam("id"), TokenAuth.principal(rc)).map(Job::toJson));
   }
 
   void list(RoutingContext rc) {
-    Http.reply(rc, jobs.list(ListQuery.from(rc.queryParams())).map(JobRoutes::page));
+    Http.reply(rc, jobs.list(ListQuery.from(rc.queryParams()), TokenAuth.principal(rc)).map(JobRoutes::page));
   }
 
   void cancel(RoutingContext rc) {
     String id = rc.pathParam("id");
-    Http.reply(rc, jobs.cancel(id).map(status -> new JsonObject().put("id", id).put("status", status)));
+    Http.reply(rc, jobs.cancel(id, TokenAuth.principal(rc)).map(status -> new JsonObject().put("id", id).put("status", status)));
   }
 
   void retry(RoutingContext rc) {

@@ -1,5 +1,7 @@
 package io.emp.api;
 
+import io.emp.core.auth.Principal;
+import io.emp.core.auth.Scope;
 import io.emp.core.model.Job;
 import io.emp.core.model.JobSubmission;
 import io.emp.core.model.Results.JobPage;
@@ -31,9 +33,22 @@ final class Jobs {
 
   /** Validates and submits; a repeated idempotency key completes with the first job (duplicate=true). */
   Future<Submitted> submit(JsonObject body) {
+    return submit(body, Principal.ADMIN);
+  }
+
+  /**
+   * As {@link #submit(JsonObject)}, recording the caller on the job; a token bound to a customer submits
+   * for that customer only (its jobs get the customer when the body names none).
+   */
+  Future<Submitted> submit(JsonObject body, Principal who) {
     JobSubmission submission;
     try {
-      submission = JobSubmission.fromJson(body, maxPayloadBytes);
+      JobSubmission parsed = JobSubmission.fromJson(body, maxPayloadBytes);
+      if (who.customer() != null && !who.can(Scope.ADMIN) && parsed.customerId() != null
+        && !parsed.customerId().equals(who.customer())) {
+        throw new ApiError(403, "FORBIDDEN", "customer_id", "this token submits for customer " + who.customer() + " only");
+      }
+      submission = parsed.by(who.name(), who.can(Scope.ADMIN) ? null : who.customer());
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
@@ -51,9 +66,45 @@ final class Jobs {
     return checked(id).compose(store::getJob);
   }
 
+  /** A job the caller may see: another customer's job is "unknown" to a submit-only token (no leak). */
+  Future<Job> get(String id, Principal who) {
+    return get(id).map(job -> {
+      if (!who.owns(job.customerId())) {
+        throw ApiError.unknownJob(id);
+      }
+      return job;
+    });
+  }
+
+  /** A job the caller may see and the newest event id when it was read (the start of its event history here). */
+  Future<io.emp.core.store.BrokerStore.JobSnapshot> snapshot(String id, Principal who) {
+    return checked(id).compose(store::getJobSnapshot).map(snap -> {
+      if (!who.owns(snap.job().customerId())) {
+        throw ApiError.unknownJob(id);
+      }
+      return snap;
+    });
+  }
+
   /** Completes with {@code cancelled} or {@code cancel_requested}. */
   Future<String> cancel(String id) {
     return checked(id).compose(store::cancel).onSuccess(st -> LOG.info("job {} cancel: {}", id, st));
+  }
+
+  /** Cancel by {@code who}: any job with {@code operate}, its own customer's with {@code submit}. */
+  Future<String> cancel(String id, Principal who) {
+    if (who.can(Scope.OPERATE)) {
+      return cancel(id).onSuccess(st -> LOG.info("job {} cancelled by {}", id, who.name()));
+    }
+    if (!who.can(Scope.SUBMIT)) {
+      return Future.failedFuture(new ApiError(403, "FORBIDDEN", "token", "cancel needs the operate or submit scope"));
+    }
+    return get(id).compose(job -> {
+      if (who.customer() == null || !who.customer().equals(job.customerId())) {
+        return Future.failedFuture(ApiError.unknownJob(id));
+      }
+      return cancel(id);
+    });
   }
 
   Future<Void> retry(String id) {
@@ -70,6 +121,11 @@ final class Jobs {
 
   Future<JobPage> list(ListQuery q) {
     return store.listJobs(q.status(), q.cursor(), q.limit(), q.service());
+  }
+
+  /** A submit-only token lists its customer's jobs only. */
+  Future<JobPage> list(ListQuery q, Principal who) {
+    return store.listJobs(q.status(), q.cursor(), q.limit(), q.service(), who.restricted() ? who.customer() : null);
   }
 
   /** The wire form of a submit reply: {@code {"id", "status"}}. */

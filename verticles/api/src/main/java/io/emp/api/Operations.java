@@ -44,6 +44,16 @@ public final class Operations {
     return jobs.submit(body);
   }
 
+  /** As the api does for {@code who}: the job records the caller; a customer-bound token submits for it only. */
+  public Future<Submitted> submit(JsonObject body, io.emp.core.auth.Principal who) {
+    return jobs.submit(body, who);
+  }
+
+  /** Cancel by {@code who}: any job with {@code operate}, its own customer's with {@code submit}. */
+  public Future<String> cancel(String id, io.emp.core.auth.Principal who) {
+    return jobs.cancel(id, who);
+  }
+
   /** Completes with {@code cancelled} or {@code cancel_requested}. */
   public Future<String> cancel(String id) {
     return jobs.cancel(id);

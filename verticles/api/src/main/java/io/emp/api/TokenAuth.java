@@ -1,47 +1,56 @@
 package io.emp.api;
 
+import io.emp.core.auth.Principal;
+import io.emp.core.auth.TokenRegistry;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.RoutingContext;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.function.Predicate;
 
 /**
- * Bearer-token authentication of every protected route: {@code Authorization: Bearer <token>},
- * compared in constant time with the admin token. A missing token is 401 (with
- * {@code WWW-Authenticate: Bearer}), a wrong one 403. Browsers cannot set headers on WebSocket
- * upgrades or EventSource streams, so those GET paths also accept {@code ?token=}.
- *
- * <p>The single place authentication lives, so scoped tokens can be added here later.
+ * Bearer-token authentication of every protected route: {@code Authorization: Bearer <token>}, looked
+ * up in the {@link TokenRegistry} (hashed, scoped tokens — docs/security.md). A missing token is 401
+ * (with {@code WWW-Authenticate: Bearer}), an unknown one 403. The principal is put in the routing
+ * context for the scope checks of {@link Authz}. Browsers cannot set headers on WebSocket upgrades or
+ * EventSource streams, so those GET paths also accept {@code ?token=}.
  */
 final class TokenAuth implements Handler<RoutingContext> {
+  static final String PRINCIPAL = "emp.principal";
   private static final String BEARER = "Bearer ";
-  private final byte[] expected;
+  private final TokenRegistry tokens;
   private final Predicate<String> queryTokenPaths;
 
-  /** @param token the admin token, or null to let every request through (EMP_AUTH=off) */
-  TokenAuth(String token, Predicate<String> queryTokenPaths) {
-    this.expected = token == null ? null : digest(token);
+  TokenAuth(TokenRegistry tokens, Predicate<String> queryTokenPaths) {
+    this.tokens = tokens;
     this.queryTokenPaths = queryTokenPaths;
   }
 
   @Override
   public void handle(RoutingContext rc) {
-    if (expected == null) {
+    if (!tokens.enabled()) {
+      rc.put(PRINCIPAL, Principal.ADMIN);
       rc.next();
       return;
     }
     String presented = presentedToken(rc);
     if (presented == null) {
       rc.fail(401);
-    } else if (!MessageDigest.isEqual(expected, digest(presented))) {
+      return;
+    }
+    Principal p = tokens.authenticate(presented);
+    if (p == null) {
       rc.fail(403);
     } else {
+      rc.put(PRINCIPAL, p);
       rc.next();
     }
+  }
+
+  /** The authenticated caller of a request that passed this handler. */
+  static Principal principal(RoutingContext rc) {
+    Principal p = rc.get(PRINCIPAL);
+    return p == null ? Principal.ADMIN : p;
   }
 
   private String presentedToken(RoutingContext rc) {
@@ -56,14 +65,5 @@ final class TokenAuth implements Handler<RoutingContext> {
       return q == null || q.isEmpty() ? null : q;
     }
     return null;
-  }
-
-  /** Fixed-length digests make the comparison independent of the presented token's length. */
-  private static byte[] digest(String token) {
-    try {
-      return MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
   }
 }

@@ -136,6 +136,8 @@ class OpenApiContractTest extends ApiTestBase {
     assertConforms("/api/jobs", "get", get("/api/jobs?limit=2"));
     assertConforms("/api/jobs/{id}/retry", "post", post("/api/jobs/" + failed + "/retry"));
     assertConforms("/api/jobs/{id}/cancel", "post", post("/api/jobs/" + failed + "/cancel"));
+    assertConforms("/api/jobs/{id}/explain", "get", get("/api/jobs/" + id + "/explain"));
+    assertConforms("/api/jobs/{id}/explain", "get", get("/api/jobs/01JGZ4Y1N6Q3W8K2V5T7R9M0AB/explain"));
     assertConforms("/api/workers", "get", get("/api/workers"));
     assertConforms("/api/machines", "get", get("/api/machines"));
     assertConforms("/api/stats", "get", get("/api/stats"));

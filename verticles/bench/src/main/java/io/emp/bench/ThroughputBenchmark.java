@@ -22,17 +22,23 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class ThroughputBenchmark {
   private static final String TOKEN = "bench";
   private final Bench bench;
+  private final String ns;
 
   ThroughputBenchmark(Bench bench) {
+    this(bench, "throughput");
+  }
+
+  /** {@code namespace}: one per run when several runs share the server and this JVM's api. */
+  ThroughputBenchmark(Bench bench, String namespace) {
     this.bench = bench;
+    this.ns = namespace;
   }
 
   JsonObject run(int jobs, int slots, int inFlight) {
-    String ns = "throughput";
     EnvConfig env = EnvConfig.of(Map.of("EMP_REDIS_URL", bench.server().url(), "EMP_NAMESPACE", ns,
       "EMP_API_PORT", "0", "EMP_API_TOKEN", TOKEN, "EMP_REDIS_POOL_SIZE", "32"));
     ApiVerticle api = ApiVerticle.fromEnv(env);
-    bench.await(bench.vertx().deployVerticle(api));
+    String apiId = bench.await(bench.vertx().deployVerticle(api));
     BrokerStore store = new BrokerStore(bench.redis(), new Keys(ns));
     try (WorkerJvm worker = WorkerJvm.start(Map.of("EMP_REDIS_URL", bench.server().url(), "EMP_NAMESPACE", ns,
       "EMP_WORKERS", "1", "EMP_WORKER_SLOTS", String.valueOf(slots), "EMP_CONNECTORS", "simulation",
@@ -58,6 +64,8 @@ final class ThroughputBenchmark {
         .put("seconds", Math.round(totalSeconds * 100) / 100.0)
         .put("jobs_per_second", Math.round(jobs / totalSeconds))
         .put("submits_per_second", Math.round(jobs / submitSeconds));
+    } finally {
+      bench.await(bench.vertx().undeploy(apiId));
     }
   }
 

@@ -54,6 +54,24 @@ final class WorkerJvm implements AutoCloseable {
     throw new IllegalStateException("worker JVM did not start:\n" + Files.readString(log));
   }
 
+  /** SIGKILL (kill -9): no shutdown hook, no release, no deregister — the machine is gone. */
+  void kill9() {
+    process.destroyForcibly();
+    try {
+      process.waitFor(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  long pid() {
+    return process.pid();
+  }
+
+  boolean isAlive() {
+    return process.isAlive();
+  }
+
   @Override
   public void close() {
     process.destroy();

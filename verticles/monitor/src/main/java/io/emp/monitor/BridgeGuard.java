@@ -60,14 +60,16 @@ final class BridgeGuard implements Handler<BridgeEvent> {
         LOG.info("bridge socket closed from {} ({} open)", remote(event), open.decrementAndGet());
         event.complete(true);
       }
-      case REGISTER -> decide(event, OUTBOUND.matcher(address(event)).matches());
-      case SEND -> decide(event, INBOUND.contains(address(event)));
-      case PUBLISH -> decide(event, false); // nothing may be published from a browser
+      case REGISTER -> decide(event, OUTBOUND.matcher(address(event)).matches(), true);
+      case SEND -> decide(event, INBOUND.contains(address(event)),
+        !Addresses.MONITOR_COMMAND.equals(address(event))); // commands check their own scope
+      case PUBLISH -> decide(event, false, true); // nothing may be published from a browser
       default -> event.complete(true); // pings, unregisters, deliveries of permitted registrations
     }
   }
 
-  private void decide(BridgeEvent event, boolean permitted) {
+  /** @param needsRead the frame reads fleet data: the token must have the {@code read} scope */
+  private void decide(BridgeEvent event, boolean permitted, boolean needsRead) {
     String address = address(event);
     if (!permitted) {
       LOG.warn("bridge refused {} to {} from {}: address not permitted", event.type(), address, remote(event));
@@ -75,10 +77,11 @@ final class BridgeGuard implements Handler<BridgeEvent> {
       return;
     }
     JsonObject headers = event.getRawMessage().getJsonObject("headers");
-    int refusal = token.check(headers == null ? null : headers.getString(OperatorToken.HEADER));
+    String presented = headers == null ? null : headers.getString(OperatorToken.HEADER);
+    int refusal = needsRead ? token.check(presented, io.emp.core.auth.Scope.READ) : token.known(presented);
     if (refusal != 0) {
       LOG.warn("bridge refused {} to {} from {}: {}", event.type(), address, remote(event),
-        refusal == 401 ? "no operator token" : "wrong operator token");
+        refusal == 401 ? "no token" : "unknown token or no read scope");
       event.complete(false);
       return;
     }

@@ -34,7 +34,7 @@ final class CommandRpc {
   }
 
   Future<Void> register(EventBus bus) {
-    consumer = bus.<Object>localConsumer(Addresses.MONITOR_COMMAND).handler(m -> Rpc.serve(m, token, this::handle));
+    consumer = bus.<Object>localConsumer(Addresses.MONITOR_COMMAND).handler(m -> Rpc.serve(m, token, null, this::handle));
     return consumer.completion();
   }
 
@@ -43,24 +43,42 @@ final class CommandRpc {
   }
 
   Future<?> handle(JsonObject body) {
+    return handle(body, io.emp.core.auth.Principal.ADMIN);
+  }
+
+  /** One operation by {@code who}: each checks its scope (docs/security.md#scopes) before anything runs. */
+  Future<?> handle(JsonObject body, io.emp.core.auth.Principal who) {
     Object rawOp = body.getValue("op");
     if (!(rawOp instanceof String op)) {
       throw ApiError.invalid("op", "must be one of submit, cancel, retry, restart_service, stop_service,"
         + " start_service, restart_machine, drain, delete_machine, tail_logs");
     }
     Future<?> result = switch (op) {
-      case "submit" -> submit(body);
+      case "submit" -> {
+        require(who, io.emp.core.auth.Scope.SUBMIT, op);
+        yield submit(body, who);
+      }
       case "cancel" -> {
         String id = string(body, "id");
-        yield ops.cancel(id).map(st -> new JsonObject().put("id", id).put("status", st));
+        yield ops.cancel(id, who).map(st -> new JsonObject().put("id", id).put("status", st));
       }
       case "retry" -> {
+        require(who, io.emp.core.auth.Scope.OPERATE, op);
         String id = string(body, "id");
         yield ops.retry(id).map(v -> new JsonObject().put("id", id).put("status", "queued"));
       }
-      case "delete_machine" -> ops.deleteMachine(string(body, "machine"));
-      case "tail_logs" -> ops.tailLogs(string(body, "machine"), string(body, "service"), lines(body));
+      case "delete_machine" -> {
+        require(who, io.emp.core.auth.Scope.OPERATE, op);
+        yield ops.deleteMachine(string(body, "machine"));
+      }
+      case "tail_logs" -> {
+        require(who, io.emp.core.auth.Scope.READ, op);
+        yield ops.tailLogs(string(body, "machine"), string(body, "service"), lines(body));
+      }
       default -> {
+        if (SERVICE_OPS.contains(op) || MACHINE_OPS.contains(op)) {
+          require(who, io.emp.core.auth.Scope.OPERATE, op);
+        }
         if (SERVICE_OPS.contains(op)) {
           yield ops.serviceCommand(string(body, "machine"), string(body, "service"), op);
         }
@@ -77,8 +95,14 @@ final class CommandRpc {
     });
   }
 
+  private static void require(io.emp.core.auth.Principal who, io.emp.core.auth.Scope scope, String op) {
+    if (!who.can(scope)) {
+      throw new ApiError(403, "FORBIDDEN", "token", op + " needs the " + scope.wire() + " scope");
+    }
+  }
+
   /** A batch of 1-100 copies of one job, submitted in order; stops at the first refusal. */
-  private Future<JsonObject> submit(JsonObject body) {
+  private Future<JsonObject> submit(JsonObject body, io.emp.core.auth.Principal who) {
     Object job = body.getValue("job");
     if (!(job instanceof JsonObject j)) {
       throw ApiError.invalid("job", "must be a JSON object (the POST /api/jobs body)");
@@ -95,7 +119,7 @@ final class CommandRpc {
     List<String> ids = new ArrayList<>();
     Future<Void> chain = Future.succeededFuture();
     for (int i = 0; i < count; i++) {
-      chain = chain.compose(v -> ops.submit(j.copy()).map(s -> {
+      chain = chain.compose(v -> ops.submit(j.copy(), who).map(s -> {
         ids.add(s.id());
         return null;
       }));

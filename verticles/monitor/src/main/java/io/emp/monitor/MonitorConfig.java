@@ -22,6 +22,7 @@ import java.util.Set;
  * @param pingTimeoutMs     {@code EMP_MONITOR_PING_TIMEOUT_MS} (30000): the bridge closes a silent socket
  * @param maxPayloadBytes   {@code EMP_MAX_PAYLOAD_BYTES} (1048576): submit validation, as the api
  * @param commandTimeoutMs  {@code EMP_COMMAND_TIMEOUT_MS} (10000): log-tail wait
+ * @param tokens            {@code EMP_API_TOKEN} + {@code EMP_API_TOKENS}, as the api (docs/security.md)
  */
 public record MonitorConfig(
   RedisConfig redis,
@@ -36,14 +37,15 @@ public record MonitorConfig(
   int snapshotFinished,
   long pingTimeoutMs,
   long maxPayloadBytes,
-  long commandTimeoutMs) {
+  long commandTimeoutMs,
+  io.emp.core.auth.TokenRegistry tokens) {
 
   public static final int DEFAULT_PORT = 3333;
 
   public MonitorConfig {
-    if (authEnabled && (token == null || token.isBlank())) {
-      throw new ConfigException("EMP_API_TOKEN is required: the monitor asks operators for this token; set it, or set"
-        + " EMP_AUTH=off to run without authentication (local use only)");
+    if (authEnabled && (tokens == null || !tokens.enabled())) {
+      throw new ConfigException("EMP_API_TOKEN or EMP_API_TOKENS is required: the monitor asks operators for a token"
+        + " with the read scope; set one, or set EMP_AUTH=off to run without authentication (local use only)");
     }
   }
 
@@ -62,7 +64,8 @@ public record MonitorConfig(
       env.integer("EMP_MONITOR_SNAPSHOT_FINISHED", 200, 1, 5_000),
       env.longValue("EMP_MONITOR_PING_TIMEOUT_MS", 30_000, 1_000, 3_600_000),
       env.longValue("EMP_MAX_PAYLOAD_BYTES", 1_048_576, 1, 256L * 1024 * 1024),
-      env.longValue("EMP_COMMAND_TIMEOUT_MS", 10_000, 100, 600_000));
+      env.longValue("EMP_COMMAND_TIMEOUT_MS", 10_000, 100, 600_000),
+      io.emp.core.auth.TokenRegistry.from(env));
   }
 
   /** Never prints the token. */

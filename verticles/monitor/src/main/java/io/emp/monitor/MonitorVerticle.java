@@ -58,10 +58,10 @@ public final class MonitorVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     LuaLibrary library = LuaLibrary.fromClasspath();
-    redis = RedisClients.create(vertx, config.redis().url(), config.redis().poolSize());
+    redis = RedisClients.create(vertx, config.redis(), config.redis().poolSize());
     BrokerStore store = new BrokerStore(redis, config.redis().keys());
     Operations ops = Operations.create(vertx, store, config.maxPayloadBytes(), config.commandTimeoutMs());
-    OperatorToken token = new OperatorToken(config.token());
+    OperatorToken token = new OperatorToken(config.tokens());
     StatsHistory history = new StatsHistory(config.sampleMs(), config.historySeconds());
     feed = new HistoryFeed(redis, store.keys(), history, config.historySeconds() * 1000);
     ticker = new StatsTicker(vertx, store, history, config.tickMs());
@@ -74,7 +74,7 @@ public final class MonitorVerticle extends VerticleBase {
     Router router = router(readiness);
 
     return FunctionLoader.ensureLoaded(redis, library)
-      .compose(v -> EventStreams.acquire(vertx, config.redis().url(), config.redis().keys()))
+      .compose(v -> EventStreams.acquire(vertx, config.redis()))
       .onSuccess(v -> tailing = true)
       .compose(v -> feed.start(vertx.eventBus()))
       .compose(v -> snapshots.register(vertx.eventBus()))

@@ -18,14 +18,21 @@ final class Rpc {
   private Rpc() {
   }
 
-  /** Runs {@code handler} for an authenticated JSON-object request and replies with its result. */
-  static void serve(Message<Object> msg, OperatorToken token, java.util.function.Function<JsonObject, Future<?>> handler) {
-    int refusal = token.check(msg.headers());
+  /**
+   * Runs {@code handler} for a JSON-object request from a known token and replies with its result;
+   * {@code scope} (null = any known token) is required before the handler runs.
+   */
+  static void serve(Message<Object> msg, OperatorToken token, io.emp.core.auth.Scope scope,
+                    java.util.function.BiFunction<JsonObject, io.emp.core.auth.Principal, Future<?>> handler) {
+    String presented = msg.headers() == null ? null : msg.headers().get(OperatorToken.HEADER);
+    int refusal = scope == null ? token.known(presented) : token.check(presented, scope);
     if (refusal != 0) {
       fail(msg, refusal, refusal == 401 ? "UNAUTHORIZED" : "FORBIDDEN", "token",
-        refusal == 401 ? "the operator token is required (message header 'token')" : "wrong operator token");
+        refusal == 401 ? "a token is required (message header 'token')"
+          : "unknown token" + (scope == null ? "" : ", or it lacks the " + scope.wire() + " scope"));
       return;
     }
+    io.emp.core.auth.Principal principal = token.principal(presented);
     JsonObject body;
     if (msg.body() == null) {
       body = new JsonObject();
@@ -37,7 +44,7 @@ final class Rpc {
     }
     Future<?> result;
     try {
-      result = handler.apply(body);
+      result = handler.apply(body, principal);
     } catch (RuntimeException e) {
       result = Future.failedFuture(e);
     }

@@ -205,6 +205,47 @@ class BridgeTest {
   }
 
   @Test
+  @DisplayName("scoped tokens: read watches, operate commands machines and jobs, submit only submits")
+  void scopes() throws Exception {
+    String read = "tok-read";
+    String operate = "tok-operate";
+    String submit = "tok-submit";
+    try (MonitorFixture scoped = new MonitorFixture(java.util.Map.of("EMP_API_TOKENS",
+      "grafana read " + io.emp.core.auth.TokenRegistry.hash(read) + "; oncall operate "
+        + io.emp.core.auth.TokenRegistry.hash(operate) + "; acme-app submit " + io.emp.core.auth.TokenRegistry.hash(submit)
+        + " acme")).start();
+         BridgeClient c = BridgeClient.connect(scoped.vertx(), scoped.monitorPort())) {
+      // read: may watch and read, may not act
+      JsonObject snap = c.reply(c.send(Addresses.MONITOR_SNAPSHOT, new JsonObject(), read));
+      assertThat(snap.getString("type")).isEqualTo("rec");
+      JsonObject refused = c.reply(c.send(Addresses.MONITOR_COMMAND, new JsonObject().put("op", "restart_service")
+        .put("machine", "m").put("service", "x"), read));
+      assertThat(refused.getInteger("failureCode")).isEqualTo(403);
+      assertThat(c.reply(c.send(Addresses.MONITOR_COMMAND, new JsonObject().put("op", "submit")
+        .put("job", new JsonObject().put("service", "s")), read)).getInteger("failureCode")).isEqualTo(403);
+      // operate: past the scope check (then 404: no such machine)
+      assertThat(c.reply(c.send(Addresses.MONITOR_COMMAND, new JsonObject().put("op", "restart_service")
+        .put("machine", "m").put("service", "x"), operate)).getInteger("failureCode")).isEqualTo(404);
+      assertThat(c.reply(c.send(Addresses.MONITOR_COMMAND, new JsonObject().put("op", "submit")
+        .put("job", new JsonObject().put("service", "s")), operate)).getInteger("failureCode")).isEqualTo(403);
+      // submit: submits for its customer, may not watch the fleet
+      JsonObject ok = c.reply(c.send(Addresses.MONITOR_COMMAND, new JsonObject().put("op", "submit")
+        .put("job", new JsonObject().put("service", "s")), submit)).getJsonObject("body");
+      String id = ok.getJsonArray("ids").getString(0);
+      assertThat(MonitorFixture.await(scoped.store().getJob(id)).customerId()).isEqualTo("acme");
+      c.send(Addresses.MONITOR_SNAPSHOT, new JsonObject(), submit);
+      assertThat(c.next(BridgeTest::isErr, 5_000).getString("body")).isEqualTo("rejected");
+      c.register(Addresses.EVENTS_JOBS, submit);
+      assertThat(c.next(BridgeTest::isErr, 5_000)).isNotNull();
+      // operate cancels any job; retry needs operate
+      assertThat(c.reply(c.send(Addresses.MONITOR_COMMAND, new JsonObject().put("op", "retry").put("id", id), submit))
+        .getInteger("failureCode")).isEqualTo(403);
+      assertThat(c.reply(c.send(Addresses.MONITOR_COMMAND, new JsonObject().put("op", "cancel").put("id", id), operate))
+        .getJsonObject("body").getString("status")).isEqualTo("cancelled");
+    }
+  }
+
+  @Test
   @DisplayName("a socket that stops pinging is closed by the bridge")
   void pingTimeout() throws Exception {
     try (MonitorFixture quick = new MonitorFixture(java.util.Map.of("EMP_MONITOR_PING_TIMEOUT_MS", "1000")).start()) {

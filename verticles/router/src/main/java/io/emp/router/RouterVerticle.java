@@ -47,7 +47,7 @@ public final class RouterVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     LuaLibrary library = LuaLibrary.fromClasspath();
-    redis = RedisClients.create(vertx, config.redis().url(), 4);
+    redis = RedisClients.create(vertx, config.redis(), 4);
     store = new BrokerStore(redis, config.redis().keys());
     registerMeters(Metrics.registry());
     health = new HealthServer(vertx, "router", new Readiness().redis(redis, library.version()),

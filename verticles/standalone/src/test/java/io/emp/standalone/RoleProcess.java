@@ -13,7 +13,7 @@ import java.util.concurrent.TimeUnit;
  * {@code ../<role>/target/emp-<role>.jar}), for tests that kill, pause and terminate processes with
  * real signals. Output goes to a log file the test can wait on.
  */
-final class RoleProcess implements AutoCloseable {
+public final class RoleProcess implements AutoCloseable {
   private final Process process;
   private final Path log;
 
@@ -26,11 +26,11 @@ final class RoleProcess implements AutoCloseable {
   }
 
   /** A worker JVM. */
-  static RoleProcess start(Map<String, String> env) throws IOException {
+  public static RoleProcess start(Map<String, String> env) throws IOException {
     return start("worker", env, List.of());
   }
 
-  static RoleProcess start(String role, Map<String, String> env, List<String> args) throws IOException {
+  public static RoleProcess start(String role, Map<String, String> env, List<String> args) throws IOException {
     Path jar = Path.of(System.getProperty("emp." + role + ".jar", "../" + role + "/target/emp-" + role + ".jar"))
       .toAbsolutePath();
     if (!Files.exists(jar)) {
@@ -45,15 +45,19 @@ final class RoleProcess implements AutoCloseable {
     return new RoleProcess(role, pb.start(), log);
   }
 
-  long pid() {
+  public String role() {
+    return role;
+  }
+
+  public long pid() {
     return process.pid();
   }
 
-  boolean isAlive() {
+  public boolean isAlive() {
     return process.isAlive();
   }
 
-  String output() {
+  public String output() {
     try {
       return Files.readString(log);
     } catch (IOException e) {
@@ -62,7 +66,7 @@ final class RoleProcess implements AutoCloseable {
   }
 
   /** Waits until the log contains {@code text}; fails with the log when it does not appear. */
-  void awaitLog(String text, long timeoutMs) {
+  public void awaitLog(String text, long timeoutMs) {
     long deadline = System.currentTimeMillis() + timeoutMs;
     while (System.currentTimeMillis() < deadline) {
       if (output().contains(text)) {
@@ -77,21 +81,21 @@ final class RoleProcess implements AutoCloseable {
   }
 
   /** SIGKILL: no shutdown hook, no goodbye — the machine is gone. */
-  void kill9() {
+  public void kill9() {
     signal("KILL");
     waitExit(10_000);
   }
 
-  void pause() {
+  public void pause() {
     signal("STOP");
   }
 
-  void resume() {
+  public void resume() {
     signal("CONT");
   }
 
   /** SIGTERM and wait for a graceful exit. Returns the exit code. */
-  int terminate(long timeoutMs) {
+  public int terminate(long timeoutMs) {
     signal("TERM");
     return waitExit(timeoutMs);
   }

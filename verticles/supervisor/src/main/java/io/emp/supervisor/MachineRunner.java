@@ -18,10 +18,12 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,6 +38,7 @@ import org.slf4j.LoggerFactory;
  */
 final class MachineRunner {
   private static final Logger LOG = LoggerFactory.getLogger(MachineRunner.class);
+  private static final String CAPABILITIES = "EMP_WORKER_CAPABILITIES";
 
   private final Vertx vertx;
   private final SupervisorConfig config;
@@ -43,6 +46,7 @@ final class MachineRunner {
   private final Consumer<String> onPhase;
   private final BiConsumer<String, JsonObject> onStep;
   private final Consumer<ServiceStatus> onService;
+  private final UnaryOperator<String> workerCapabilities;
   private volatile String phase = "starting";
   private MachinePlan plan;
   private LogFiles logs;
@@ -50,14 +54,20 @@ final class MachineRunner {
   private String inProcessWorkers;
   private Future<Void> bootstrap = Future.succeededFuture();
 
+  /**
+   * {@code workerCapabilities} (null = leave them alone) maps a worker's {@code EMP_WORKER_CAPABILITIES}
+   * (null when unset) to the value it runs with: the model manager adds {@code model_downloads}.
+   */
   MachineRunner(Vertx vertx, SupervisorConfig config, EnvConfig env, Consumer<String> onPhase,
-                BiConsumer<String, JsonObject> onStep, Consumer<ServiceStatus> onService) {
+                BiConsumer<String, JsonObject> onStep, Consumer<ServiceStatus> onService,
+                UnaryOperator<String> workerCapabilities) {
     this.vertx = vertx;
     this.config = config;
     this.env = env;
     this.onPhase = onPhase;
     this.onStep = onStep;
     this.onService = onService;
+    this.workerCapabilities = workerCapabilities;
   }
 
   String phase() {
@@ -75,7 +85,7 @@ final class MachineRunner {
   /** Loads the machine spec; a bad spec fails the supervisor's start with the reason. */
   Future<Void> load() {
     return MachinePlan.load(vertx, config.process(), env).map(p -> {
-      plan = p;
+      plan = withWorkerCapabilities(p);
       logs = LogFiles.from(config.process());
       supervisor = new ProcessSupervisor(vertx, plan, logs);
       supervisor.onChange(onService::accept);
@@ -154,6 +164,25 @@ final class MachineRunner {
       Future.join(stops).mapEmpty());
   }
 
+  /** The worker services' instances with their capabilities as {@link #workerCapabilities} wants them. */
+  private MachinePlan withWorkerCapabilities(MachinePlan p) {
+    if (workerCapabilities == null) {
+      return p;
+    }
+    List<InstanceSpec> out = new ArrayList<>();
+    for (InstanceSpec i : p.instances()) {
+      if (!config.workerServices().contains(i.service())) {
+        out.add(i);
+        continue;
+      }
+      Map<String, String> e = new HashMap<>(i.env());
+      e.put(CAPABILITIES, workerCapabilities.apply(e.getOrDefault(CAPABILITIES, env.raw(CAPABILITIES))));
+      out.add(new InstanceSpec(i.name(), i.service(), i.gpuIndex(), i.ordinal(), i.port(), i.instanceDir(), i.command(),
+        i.workingDir(), e, i.readiness(), i.restart(), i.stopGraceMs(), i.dependsOn()));
+    }
+    return new MachinePlan(p.spec(), p.gpuCount(), p.gpus(), out);
+  }
+
   private Future<Void> installNodes() {
     if (config.nodesConfig() == null || config.nodesMode().equals("off")) {
       return Future.succeededFuture();
@@ -181,11 +210,15 @@ final class MachineRunner {
       return Future.succeededFuture();
     }
     int workers = Math.max(1, plan.gpuCount());
-    EnvConfig workerEnv = env.with(Map.of(
+    Map<String, String> overrides = new HashMap<>(Map.of(
       "EMP_MACHINE_ID", config.machineId(),
       "EMP_WORKERS", String.valueOf(workers),
       "EMP_WORKER_HEALTH_PORT", "-1",
       "EMP_SHUTDOWN_GRACE_MS", String.valueOf(config.drainGraceMs())));
+    if (workerCapabilities != null) {
+      overrides.put(CAPABILITIES, workerCapabilities.apply(env.raw(CAPABILITIES)));
+    }
+    EnvConfig workerEnv = env.with(overrides);
     return step("workers", new JsonObject().put("mode", "inprocess").put("workers", workers),
       vertx.deployVerticle(new WorkerRole(workerEnv)).map(id -> {
         inProcessWorkers = id;

@@ -1,5 +1,7 @@
 package io.emp.supervisor;
 
+import io.emp.supervisor.models.ModelManager;
+import io.emp.supervisor.models.ModelOutcome;
 import io.emp.supervisor.process.ProcessSupervisor;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
@@ -10,10 +12,13 @@ import java.util.List;
  * Executes the commands of the machine's command stream. Service names are checked against the
  * machine spec before anything happens (an unknown one is a failed command naming the known ones);
  * processes are only ever started from the spec's argv, so no command text reaches a shell.
+ * {@code prefetch_model} and {@code evict_model} go to the {@link ModelManager}; a model name is
+ * only ever a catalog key or a file name it validated.
  */
 final class SupervisorCommands {
   private static final int MAX_LINES = 5_000;
   private final MachineRunner runner;
+  private final ModelManager models;
   private final Runnable onDrained;
 
   /** Outcome of one command, reported as {@code machine.command_result}. */
@@ -27,9 +32,50 @@ final class SupervisorCommands {
     }
   }
 
-  SupervisorCommands(MachineRunner runner, Runnable onDrained) {
+  /**
+   * A command under way: {@code accepted} completes when the command stream may move on,
+   * {@code outcome} when the result can be reported. The same moment for every command but
+   * {@code prefetch_model}, which is accepted once its budget decision is taken: a 15 GB download
+   * must not hold back a restart, nor the next prefetch ({@code EMP_MODELS_PARALLEL}).
+   */
+  record Running(Future<Void> accepted, Future<Outcome> outcome) {
+    static Running of(Future<Outcome> outcome) {
+      return new Running(outcome.transform(ar -> Future.succeededFuture()), outcome);
+    }
+  }
+
+  /** {@code models} is null when the model manager is not enabled. */
+  SupervisorCommands(MachineRunner runner, ModelManager models, Runnable onDrained) {
     this.runner = runner;
+    this.models = models;
     this.onDrained = onDrained;
+  }
+
+  Running start(String command, JsonObject args) {
+    return switch (command) {
+      case "prefetch_model", "evict_model" -> model(command, args);
+      default -> Running.of(run(command, args));
+    };
+  }
+
+  private Running model(String command, JsonObject args) {
+    if (models == null) {
+      return Running.of(Future.succeededFuture(Outcome.failed("the model manager is not enabled on this machine"
+        + " (EMP_MODELS_DIR or EMP_MODELS_CATALOG)")));
+    }
+    if (!(args.getValue("name") instanceof String name)) {
+      return Running.of(Future.succeededFuture(Outcome.failed("name is required: the model to "
+        + (command.equals("prefetch_model") ? "download" : "delete"))));
+    }
+    if (command.equals("evict_model")) {
+      return Running.of(models.evict(name).map(SupervisorCommands::outcome));
+    }
+    ModelOutcome.Prefetch p = models.prefetch(name);
+    return new Running(p.admitted(), p.outcome().map(SupervisorCommands::outcome));
+  }
+
+  private static Outcome outcome(ModelOutcome o) {
+    return new Outcome(o.ok(), o.result());
   }
 
   Future<Outcome> run(String command, JsonObject args) {

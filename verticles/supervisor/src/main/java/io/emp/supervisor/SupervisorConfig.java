@@ -3,6 +3,7 @@ package io.emp.supervisor;
 import io.emp.core.config.ConfigException;
 import io.emp.core.config.EnvConfig;
 import io.emp.core.config.RedisConfig;
+import io.emp.supervisor.models.ModelsConfig;
 import io.emp.supervisor.process.ProcessConfig;
 import java.nio.file.Path;
 import java.util.List;
@@ -26,6 +27,7 @@ import java.util.regex.Pattern;
  * @param nodesConfig      {@code EMP_NODES_CONFIG} (none): custom-node config installed at bootstrap
  * @param nodesMode        {@code EMP_NODES_MODE} (install): {@code install}, {@code env-only} or {@code off}
  * @param commandMaxAgeMs  {@code EMP_COMMAND_MAX_AGE_MS} (300000): older commands are reported expired, not run
+ * @param models           {@code EMP_MODELS_*}: the model manager ({@link ModelsConfig})
  */
 public record SupervisorConfig(
   RedisConfig redis,
@@ -41,7 +43,8 @@ public record SupervisorConfig(
   String workerMode,
   Path nodesConfig,
   String nodesMode,
-  long commandMaxAgeMs) {
+  long commandMaxAgeMs,
+  ModelsConfig models) {
 
   public static final int DEFAULT_HEALTH_PORT = 9090;
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.:-]{1,128}");
@@ -57,9 +60,10 @@ public record SupervisorConfig(
     }
     String port = env.raw("EMP_SUPERVISOR_HEALTH_PORT") != null ? "EMP_SUPERVISOR_HEALTH_PORT" : "EMP_HEALTH_PORT";
     String nodes = env.raw("EMP_NODES_CONFIG");
+    ProcessConfig process = ProcessConfig.from(env);
     return new SupervisorConfig(
       RedisConfig.from(env),
-      ProcessConfig.from(env),
+      process,
       machine,
       pool,
       env.string("EMP_HEALTH_HOST", "127.0.0.1"),
@@ -71,6 +75,7 @@ public record SupervisorConfig(
       env.oneOf("EMP_WORKER_MODE", "process", Set.of("process", "inprocess")),
       nodes == null ? null : Path.of(nodes).toAbsolutePath(),
       env.oneOf("EMP_NODES_MODE", "install", Set.of("install", "env-only", "off")),
-      env.longValue("EMP_COMMAND_MAX_AGE_MS", 300_000, 1_000, 86_400_000));
+      env.longValue("EMP_COMMAND_MAX_AGE_MS", 300_000, 1_000, 86_400_000),
+      ModelsConfig.from(env, process.runDir()));
   }
 }

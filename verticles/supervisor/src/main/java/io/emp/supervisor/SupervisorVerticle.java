@@ -7,6 +7,7 @@ import io.emp.core.store.BrokerStore;
 import io.emp.core.store.FunctionLoader;
 import io.emp.core.store.LuaLibrary;
 import io.emp.core.store.MachineRegistry;
+import io.emp.supervisor.models.ModelManager;
 import io.emp.supervisor.nodes.Manifest;
 import io.emp.supervisor.process.GpuDetector;
 import io.emp.supervisor.process.ServiceState;
@@ -51,6 +52,7 @@ public final class SupervisorVerticle extends VerticleBase {
   private StatusPublisher publisher;
   private CommandConsumer commands;
   private SupervisorHttp http;
+  private ModelManager models;
   private volatile boolean redisReady;
   private volatile int healthPort = -1;
   private volatile JsonArray gpus = new JsonArray();
@@ -70,10 +72,13 @@ public final class SupervisorVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    redis = RedisClients.create(vertx, config.redis().url(), 4);
+    redis = RedisClients.create(vertx, config.redis(), 4);
     registry = new MachineRegistry(redis, config.redis().keys());
     store = new BrokerStore(redis, config.redis().keys());
-    runner = new MachineRunner(vertx, config, env, this::phaseChanged, this::step, this::serviceChanged);
+    models = config.models().enabled() ? new ModelManager(vertx, config.models(), registry, store, config.machineId(),
+      env::raw, this::changed) : null;
+    runner = new MachineRunner(vertx, config, env, this::phaseChanged, this::step, this::serviceChanged,
+      config.models().downloads() ? config.models()::workerCapabilities : null);
     http = new SupervisorHttp(vertx, this::health, this::readiness, this::statusDocument);
     publisher = new StatusPublisher(vertx, registry, config.machineId(), config.statusIntervalMs(),
       config.debounceMs(), this::statusDocument, runner::phase);
@@ -82,6 +87,7 @@ public final class SupervisorVerticle extends VerticleBase {
         healthPort = port;
         return runner.load();
       })
+      .compose(v -> models == null ? Future.succeededFuture() : models.start(config.statusIntervalMs()))
       .onSuccess(v -> {
         gpus = gpuJson(runner.plan().gpus());
         connectRedis(LuaLibrary.fromClasspath(), 200);
@@ -89,7 +95,10 @@ public final class SupervisorVerticle extends VerticleBase {
         LOG.info("supervisor of machine {} started: {} service instance(s) on {} GPU(s)", config.machineId(),
           runner.plan().instances().size(), runner.plan().gpuCount());
       })
-      .recover(e -> http.stop().eventually(() -> redis.close()).transform(x -> Future.failedFuture(e)));
+      .recover(e -> http.stop()
+        .eventually(() -> models == null ? Future.succeededFuture() : models.stop())
+        .eventually(() -> redis.close())
+        .transform(x -> Future.failedFuture(e)));
   }
 
   @Override
@@ -102,6 +111,7 @@ public final class SupervisorVerticle extends VerticleBase {
         return commands == null ? Future.succeededFuture() : commands.stop();
       })
       .eventually(() -> runner.close())
+      .eventually(() -> models == null ? Future.succeededFuture() : models.stop())
       .eventually(() -> http.stop())
       .eventually(() -> redis.close());
   }
@@ -115,6 +125,9 @@ public final class SupervisorVerticle extends VerticleBase {
         commands = new CommandConsumer(vertx, redis, config.redis().keys(), config.machineId(),
           publisher.lastCommandId(), config.commandMaxAgeMs(), this::runCommand);
         commands.start();
+        if (models != null) {
+          models.refresh();
+        }
       })
       .onFailure(e -> {
         LOG.warn("machine {}: Redis not ready ({}); retrying in {} ms", config.machineId(), e.getMessage(), backoffMs);
@@ -122,19 +135,25 @@ public final class SupervisorVerticle extends VerticleBase {
       });
   }
 
+  /**
+   * Runs a command and reports its outcome. The stream moves on once the command is accepted: for
+   * every command but a {@code prefetch_model} that downloads, after its outcome is reported; such a
+   * prefetch reports when its download ends.
+   */
   private Future<Void> runCommand(String id, CommandConsumer.Incoming in) {
-    Future<SupervisorCommands.Outcome> outcome;
+    SupervisorCommands.Running running;
     if (in.expired()) {
-      outcome = Future.succeededFuture(SupervisorCommands.Outcome.failed("expired: queued more than "
-        + config.commandMaxAgeMs() + " ms ago while the supervisor was not running"));
+      running = SupervisorCommands.Running.of(Future.succeededFuture(SupervisorCommands.Outcome.failed(
+        "expired: queued more than " + config.commandMaxAgeMs() + " ms ago while the supervisor was not running")));
     } else {
       LOG.info("machine {}: command {} {} {}", config.machineId(), id, in.command(), in.args().encode());
-      outcome = new SupervisorCommands(runner, this::changed).run(in.command(), in.args());
+      running = new SupervisorCommands(runner, models, this::changed).start(in.command(), in.args());
     }
-    return outcome
+    Future<Void> reported = running.outcome()
       .recover(e -> Future.succeededFuture(SupervisorCommands.Outcome.failed(String.valueOf(e.getMessage()))))
       .compose(o -> registry.commandDone(config.machineId(), id, in.command(), o.ok(), o.result()))
       .onFailure(e -> LOG.warn("machine {}: could not report command {}: {}", config.machineId(), id, e.toString()));
+    return running.accepted().compose(v -> running.outcome().isComplete() ? reported : Future.succeededFuture());
   }
 
   private void serviceChanged(ServiceStatus s) {
@@ -205,7 +224,10 @@ public final class SupervisorVerticle extends VerticleBase {
         .put("services", services)
         .put("workers", summary(all.resultAt(0)))
         .put("custom_nodes", customNodes())
-        .put("models", new JsonArray());
+        .put("models", models == null ? new JsonArray() : models.statusModels());
+      if (models != null) {
+        doc.put("model_manager", models.statusSummary());
+      }
       if (healthPort > 0) {
         doc.put("health_url", "http://" + config.healthHost() + ":" + healthPort);
       }

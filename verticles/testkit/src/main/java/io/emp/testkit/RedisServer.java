@@ -89,7 +89,7 @@ public final class RedisServer implements AutoCloseable {
     return Optional.empty();
   }
 
-  private static int freePort() throws IOException {
+  static int freePort() throws IOException {
     try (ServerSocket socket = new ServerSocket()) {
       socket.setReuseAddress(false);
       socket.bind(new InetSocketAddress("127.0.0.1", 0));

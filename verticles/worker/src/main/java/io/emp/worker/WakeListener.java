@@ -1,6 +1,7 @@
 package io.emp.worker;
 
 import io.emp.core.Keys;
+import io.emp.core.config.RedisConfig;
 import io.emp.core.redis.RedisClients;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -24,7 +25,8 @@ import org.slf4j.LoggerFactory;
  * a timeout of {@code EMP_CLAIM_POLL_MS}. A wake-up or a timeout calls {@code onWake} (claim again);
  * a notice calls {@code onControl}. Errors close the connection and reconnect with backoff; a
  * client-side deadline a little past the Redis timeout catches connections that died silently
- * (NAT, spot preemption of a proxy).
+ * (NAT, spot preemption of a proxy). With a cluster client the connection is a cluster connection:
+ * the BLPOP (both keys in the namespace's slot) waits on that slot's master.
  */
 final class WakeListener {
   private static final Logger LOG = LoggerFactory.getLogger(WakeListener.class);
@@ -32,7 +34,7 @@ final class WakeListener {
 
   private final Vertx vertx;
   private final Context context;
-  private final String redisUrl;
+  private final RedisConfig redisConfig;
   private final String workerId;
   private final String wakeKey;
   private final String controlKey;
@@ -44,11 +46,11 @@ final class WakeListener {
   private RedisConnection connection;
   private boolean stopped;
 
-  WakeListener(Context context, String redisUrl, Keys keys, String workerId, long pollMs, Runnable onWake,
+  WakeListener(Context context, RedisConfig redisConfig, Keys keys, String workerId, long pollMs, Runnable onWake,
                Consumer<String> onControl) {
     this.vertx = context.owner();
     this.context = context;
-    this.redisUrl = redisUrl;
+    this.redisConfig = redisConfig;
     this.workerId = workerId;
     this.wakeKey = keys.workerWake(workerId);
     this.controlKey = keys.workerControl(workerId);
@@ -59,9 +61,9 @@ final class WakeListener {
 
   /** Connects and starts waiting; completes when the first connection is open. */
   Future<Void> start() {
-    RedisOptions options = RedisClients.options(redisUrl, 1);
+    RedisOptions options = RedisClients.options(redisConfig, 1);
     options.getNetClientOptions().setTcpKeepAlive(true);
-    client = Redis.createClient(vertx, options);
+    client = RedisClients.create(vertx, options);
     return connect().onSuccess(c -> waitOnce()).mapEmpty();
   }
 

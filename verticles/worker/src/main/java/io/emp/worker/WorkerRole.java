@@ -74,7 +74,7 @@ public final class WorkerRole extends VerticleBase {
   @Override
   public Future<?> start() {
     LuaLibrary library = LuaLibrary.fromClasspath();
-    redis = RedisClients.create(vertx, config.redis().url(), config.redis().poolSize());
+    redis = RedisClients.create(vertx, config.redis(), config.redis().poolSize());
     BrokerStore store = new BrokerStore(redis, config.redis().keys());
     workers = IntStream.range(config.workerIndexStart(), config.workerIndexStart() + config.workers())
       .mapToObj(i -> new WorkerVerticle(config, i, store, connectors, () -> reloadLibrary(library)))

@@ -99,7 +99,7 @@ public final class WorkerVerticle extends VerticleBase {
   public Future<?> start() {
     runner = new JobRunner(context, store, workerId, config, connectors, () -> claims.trigger());
     claims = new ClaimLoop(context, store, workerId, runner, this::reRegister);
-    wake = new WakeListener(context, config.redis().url(), store.keys(), workerId, config.claimPollMs(),
+    wake = new WakeListener(context, config.redis(), store.keys(), workerId, config.claimPollMs(),
       () -> claims.trigger(), this::control);
     heartbeat = new Heartbeat(context, store, workerId, config.heartbeatMs(), runner::held, this::onHeartbeat,
       this::reRegister, onLibraryMissing);

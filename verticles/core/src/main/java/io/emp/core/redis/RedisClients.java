@@ -14,12 +14,19 @@ import java.util.ArrayList;
  * <p>In cluster mode ({@link RedisConfig#cluster()}) the client is a Vert.x cluster client seeded with
  * every URL of the list: each keyed command goes to the master of its key's slot (a namespace's keys
  * share one slot), MOVED/ASK are followed, and replicas are never read ({@link RedisReplicas#NEVER}: a
- * replica lags, and broker reads must see the writes before them). The pool size is per node. The
- * client also reaches each master directly for keyless commands ({@link RedisMasters}).
+ * replica lags, and broker reads must see the writes before them). The pool size is per node (at
+ * least two). The client also reaches each master directly for keyless commands ({@link RedisMasters}).
  */
 public final class RedisClients {
   public static final String DEFAULT_URL = "redis://127.0.0.1:6379";
   public static final int DEFAULT_POOL_SIZE = 16;
+  /**
+   * The cluster client re-reads the slot map (every second) through its per-node pools, and a
+   * {@code connect()} holds one pooled connection to every node: with one connection per node, a
+   * client whose connection waits in a blocking read (the worker's BLPOP) could never refresh the map
+   * and its next command would hang. So a cluster client has at least two per node.
+   */
+  static final int MIN_CLUSTER_POOL_SIZE = 2;
 
   private RedisClients() {
   }
@@ -49,7 +56,7 @@ public final class RedisClients {
     if (!config.cluster()) {
       return options(config.url(), poolSize);
     }
-    return base(poolSize)
+    return base(Math.max(poolSize, MIN_CLUSTER_POOL_SIZE))
       .setType(RedisClientType.CLUSTER)
       .setEndpoints(new ArrayList<>(config.endpoints()))
       .setUseReplicas(RedisReplicas.NEVER);

@@ -126,14 +126,14 @@ class SupervisorRestartTest extends SupervisorTestBase {
     assertThat(st.state().pm2()).isEqualTo("online");
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
     ProcessMetrics.bind(supervisor, registry);
-    assertThat(registry.get("emp_supervisor_service_up").tag("instance", "mem").gauge().value()).isEqualTo(1);
+    assertThat(registry.get("emp_supervisor_service_up").tag("process", "mem").gauge().value()).isEqualTo(1);
     assertThat(registry.get("emp_supervisor_service_memory_bytes").tag("service", "mem").gauge().value()).isPositive();
-    assertThat(registry.get("emp_supervisor_service_restarts").tag("instance", "mem").functionCounter().count()).isZero();
+    assertThat(registry.get("emp_supervisor_service_restarts").tag("process", "mem").functionCounter().count()).isZero();
     await(supervisor.stop("mem"));
     assertThat(changes).extracting(c -> c.status().state()).containsSubsequence(
       ServiceState.STARTING, ServiceState.READY, ServiceState.STOPPING, ServiceState.STOPPED);
     assertThat(status("mem").uptimeMs()).isZero();
     assertThat(status("mem").memoryBytes()).isNull();
-    assertThat(registry.get("emp_supervisor_service_up").tag("instance", "mem").gauge().value()).isZero();
+    assertThat(registry.get("emp_supervisor_service_up").tag("process", "mem").gauge().value()).isZero();
   }
 }

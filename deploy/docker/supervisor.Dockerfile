@@ -1,0 +1,57 @@
+# syntax=docker/dockerfile:1
+# emp-supervisor: the machine supervisor with the worker jar and the specs of deploy/machine (simulation by default).
+#
+# Build from the repository root (the context must be the whole reactor):
+#   docker build -f deploy/docker/supervisor.Dockerfile -t emp-supervisor .
+# Run:
+#   docker run --rm -e EMP_REDIS_URL=redis://redis.example:6379 emp-supervisor
+#
+# Stage 1 builds every jar exactly as the README does (mvn -B -DskipTests package); stage 2 is a JRE
+# image with one jar, a non-root user and a health check. Every deploy/docker/*.Dockerfile has the same
+# build stage, so BuildKit builds the reactor once and reuses the layer for the other roles.
+# Not verified here: no Docker engine runs on the project's machines; deploy/… lint tests
+# (DeployFilesTest) check the structure of this file, never build it.
+
+FROM maven:3-eclipse-temurin-17 AS build
+WORKDIR /src
+COPY . .
+RUN --mount=type=cache,target=/root/.m2 mvn -B -DskipTests package
+
+FROM eclipse-temurin:17-jre
+# curl for the HEALTHCHECK, tini as PID 1 (signals forwarded, zombies reaped)
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends curl tini \
+ && rm -rf /var/lib/apt/lists/* \
+ && groupadd --system --gid 10001 emp \
+ && useradd --system --uid 10001 --gid emp --home-dir /opt/emp --shell /usr/sbin/nologin emp \
+ && mkdir -p /opt/emp /var/lib/emp \
+ && chown emp:emp /var/lib/emp
+COPY --from=build /src/verticles/supervisor/target/emp-supervisor.jar /opt/emp/emp-supervisor.jar
+COPY --from=build /src/verticles/worker/target/emp-worker.jar /opt/emp/emp-worker.jar
+COPY deploy/machine/ /opt/emp/machine/
+# JAVA_OPTS: JVM options (heap from the container's memory limit; exit at once on OOM so the
+# orchestrator restarts a clean process). EMP_* defaults for a container: bind every HTTP server to
+# 0.0.0.0 (the roles default to 127.0.0.1 for health servers, which a probe or Prometheus outside the
+# container cannot reach) and a Redis host named redis (compose service / Kubernetes Service).
+# The supervisor JVM itself is small: the memory goes to the services it starts (the worker JVMs of
+# the spec have their own -Xmx). EMP_HEALTH_HOST is inherited by those workers, so their /metrics
+# (port_base 9101 + n) are reachable from outside the container too.
+ENV JAVA_OPTS="-Xmx256m -XX:+ExitOnOutOfMemoryError" \
+    EMP_REDIS_URL=redis://redis:6379 \
+    EMP_HEALTH_HOST=0.0.0.0 \
+    EMP_SUPERVISOR_HEALTH_PORT=9090 \
+    EMP_HOME=/opt/emp \
+    EMP_RUN_DIR=/var/lib/emp \
+    EMP_MACHINE_SPEC=/opt/emp/machine/simulation.yaml
+USER 10001:10001
+WORKDIR /opt/emp
+EXPOSE 9090 9101-9108
+# SIGTERM drains the machine (workers finish or release their jobs within EMP_DRAIN_GRACE_MS, 30 s,
+# then every service stops in reverse dependency order); give the container at least 75 s to stop:
+# docker stop -t 75, compose stop_grace_period: 75s. tini runs without -g on purpose: a signal to the
+# whole process group would stop the backends at the same moment as the workers.
+STOPSIGNAL SIGTERM
+# /health is liveness only (200 while the process runs); /ready says whether it can serve.
+HEALTHCHECK --interval=15s --timeout=3s --start-period=30s --retries=3 \
+  CMD curl -fsS "http://127.0.0.1:${EMP_SUPERVISOR_HEALTH_PORT}/health" >/dev/null || exit 1
+ENTRYPOINT ["/usr/bin/tini", "--", "sh", "-c", "exec java $JAVA_OPTS -jar /opt/emp/emp-supervisor.jar \"$@\"", "emp-supervisor"]
