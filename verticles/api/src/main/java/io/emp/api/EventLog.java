@@ -41,19 +41,20 @@ final class EventLog {
 
   /**
    * Whether entries were ever removed from the stream (trimmed by {@code events_maxlen}): more were added
-   * than it holds. False for a stream that does not exist yet.
+   * than it holds. False for a stream that does not exist yet; true (the cautious answer) when
+   * {@code XINFO} cannot tell.
    */
   Future<Boolean> everTrimmed() {
     return redis.send(Request.cmd(Command.XINFO).arg("STREAM").arg(key))
       .map(r -> number(r, "entries-added") > number(r, "length"))
-      .recover(e -> String.valueOf(e.getMessage()).contains("no such key")
-        ? Future.succeededFuture(false) : Future.failedFuture(e));
+      .otherwise(e -> !String.valueOf(e.getMessage()).contains("no such key"));
   }
 
   /** A field of an {@code XINFO} reply, a map in RESP3 and a flat field/value list in RESP2. */
   private static long number(Response r, String field) {
     if (r.isMap()) {
-      return r.get(field).toLong();
+      Response v = r.get(field);
+      return v == null ? 0 : v.toLong();
     }
     for (int i = 0; i + 1 < r.size(); i += 2) {
       if (field.equals(r.get(i).toString())) {

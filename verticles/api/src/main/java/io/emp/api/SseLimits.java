@@ -35,13 +35,9 @@ final class SseLimits implements Handler<RoutingContext> {
         n.decrementAndGet();
       }
     };
-    rc.response().endHandler(v -> release.run());
-    rc.response().closeHandler(v -> release.run());
-    rc.addEndHandler(ar -> {
-      if (ar.failed()) {
-        release.run();
-      }
-    });
+    // the context's end handler runs once the response is done, whether it ended or its connection
+    // closed (the stream handler sets the response's own close handler, so that one is not ours)
+    rc.addEndHandler(ar -> release.run());
     rc.next();
   }
 

@@ -62,7 +62,9 @@ final class Api {
    * the api answers 204 (a finished job with nothing left to send).
    */
   EventStream stream(String path, String lastEventId) {
-    HttpRequest.Builder b = HttpRequest.newBuilder(uri(path)).header("Accept", "text/event-stream").GET();
+    // the timeout covers the wait for the response headers; the stream itself may idle (keep-alives)
+    HttpRequest.Builder b = HttpRequest.newBuilder(uri(path)).timeout(REQUEST_TIMEOUT).header("Accept", "text/event-stream")
+      .GET();
     auth(b);
     if (lastEventId != null) {
       b.header("Last-Event-ID", lastEventId);
