@@ -73,11 +73,6 @@ public record RedisConfig(String url, String namespace, int poolSize, Mode mode)
     return split(url);
   }
 
-  /** This configuration with another namespace (same Redis). */
-  public RedisConfig withNamespace(String ns) {
-    return new RedisConfig(url, ns, poolSize, mode);
-  }
-
   private static List<String> split(String url) {
     List<String> endpoints = Arrays.stream(url.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
     if (endpoints.isEmpty()) {

@@ -118,7 +118,9 @@ final class ClusterRedis implements Redis {
     String authority = seed.substring(start, end);
     String userInfo = authority.substring(0, authority.lastIndexOf('@') + 1);
     int q = seed.indexOf('?', end);
-    return seed.substring(0, start) + userInfo + address + (q < 0 ? "" : seed.substring(q));
+    String query = q < 0 ? "" : seed.substring(q + 1).replace(RedisClients.TOPOLOGY_PARAM, "")
+      .replace("&&", "&").replaceAll("^&|&$", "");
+    return seed.substring(0, start) + userInfo + address + (query.isEmpty() ? "" : "?" + query);
   }
 
   /**

@@ -14,19 +14,14 @@ import java.util.ArrayList;
  * <p>In cluster mode ({@link RedisConfig#cluster()}) the client is a Vert.x cluster client seeded with
  * every URL of the list: each keyed command goes to the master of its key's slot (a namespace's keys
  * share one slot), MOVED/ASK are followed, and replicas are never read ({@link RedisReplicas#NEVER}: a
- * replica lags, and broker reads must see the writes before them). The pool size is per node (at
- * least two). The client also reaches each master directly for keyless commands ({@link RedisMasters}).
+ * replica lags, and broker reads must see the writes before them). The pool size is per node. The
+ * client also reaches each master directly for keyless commands ({@link RedisMasters}).
  */
 public final class RedisClients {
   public static final String DEFAULT_URL = "redis://127.0.0.1:6379";
   public static final int DEFAULT_POOL_SIZE = 16;
-  /**
-   * The cluster client re-reads the slot map (every second) through its per-node pools, and a
-   * {@code connect()} holds one pooled connection to every node: with one connection per node, a
-   * client whose connection waits in a blocking read (the worker's BLPOP) could never refresh the map
-   * and its next command would hang. So a cluster client has at least two per node.
-   */
-  static final int MIN_CLUSTER_POOL_SIZE = 2;
+  /** Marks the seed URLs that read the slot map, see {@link #topologySeed}. */
+  static final String TOPOLOGY_PARAM = "emp_topology=1";
 
   private RedisClients() {
   }
@@ -56,10 +51,23 @@ public final class RedisClients {
     if (!config.cluster()) {
       return options(config.url(), poolSize);
     }
-    return base(Math.max(poolSize, MIN_CLUSTER_POOL_SIZE))
+    return base(poolSize)
       .setType(RedisClientType.CLUSTER)
-      .setEndpoints(new ArrayList<>(config.endpoints()))
+      .setEndpoints(new ArrayList<>(config.endpoints().stream().map(RedisClients::topologySeed).toList()))
       .setUseReplicas(RedisReplicas.NEVER);
+  }
+
+  /**
+   * A seed URL the client uses only to read the slot map. vertx-redis-client 5.0.7 re-reads the map
+   * (every second) over a connection from the pool of the seed's URL string, and waits for that map
+   * before sending a command on a connection it already holds (vertx-redis-client#541, fixed by #548 in
+   * later releases): when the connections of that pool are all held by commands waiting for the map,
+   * nothing moves again. The pools of data connections are keyed by the node URLs the cluster announces
+   * ({@code redis://host:port}), so a seed URL that differs from all of them (an extra query parameter,
+   * ignored by the client) gets a pool of its own that commands never hold.
+   */
+  static String topologySeed(String url) {
+    return url + (url.contains("?") ? "&" : "?") + TOPOLOGY_PARAM;
   }
 
   private static RedisOptions base(int poolSize) {

@@ -109,6 +109,10 @@ class RedisClusterModeTest {
     assertThat(ClusterRedis.endpoint("rediss://u:p%40ss@seed:7000/0?x=1", "10.0.0.2:7001"))
       .isEqualTo("rediss://u:p%40ss@10.0.0.2:7001?x=1");
     assertThat(ClusterRedis.endpoint("redis://seed:7000", "[::1]:7001")).isEqualTo("redis://[::1]:7001");
+    assertThat(ClusterRedis.endpoint(RedisClients.topologySeed("redis://:pw@seed:7000"), "h:1"))
+      .isEqualTo("redis://:pw@h:1");
+    assertThat(ClusterRedis.endpoint(RedisClients.topologySeed("redis://seed:7000?x=1"), "h:1"))
+      .isEqualTo("redis://h:1?x=1");
     String nodes = String.join("\n",
       "a1 127.0.0.1:7000@17000 myself,master - 0 0 1 connected 0-5460",
       "a2 127.0.0.1:7001@17001,host2 master - 0 0 2 connected 5461-10922",
@@ -195,8 +199,8 @@ class RedisClusterModeTest {
     Redis own = RedisClients.create(vertx, config(keys.namespace()), 1);
     try {
       RedisConnection c = await(own.connect());
-      // past the client's slot-map TTL (1 s): the BLPOP first re-reads the map through the pools, which
-      // must not be starved by the connection held here (a pool of 1 per node would deadlock)
+      // past the client's slot-map TTL (1 s): the BLPOP first re-reads the map, which must not wait for
+      // the pool connection held here (one per node: vertx-redis-client#541)
       sleep(1_500);
       Future<Response> popped = c.send(Request.cmd(Command.BLPOP).arg(keys.workerWake("w1"))
         .arg(keys.workerControl("w1")).arg(10));
@@ -224,6 +228,26 @@ class RedisClusterModeTest {
       }
       assertThat(seen).anyMatch(e -> id.equals(e.job()) && e.type().equals("job.submitted"));
       await(tailer.stop());
+    } finally {
+      await(own.close());
+    }
+  }
+
+  @Test
+  @DisplayName("a client whose pooled connections are all held keeps working past a slot-map refresh")
+  void slotRefreshIsNotStarvedByHeldConnections() {
+    Keys keys = namespaceOn(1, "held");
+    Redis own = RedisClients.create(vertx, config(keys.namespace()), 2);
+    try {
+      // both connections of every node's pool held, as by blocking readers (vertx-redis-client#541)
+      RedisConnection first = await(own.connect());
+      RedisConnection second = await(own.connect());
+      sleep(1_500); // the slot map expires after a second; the next command re-reads it
+      Future<Response> r = first.send(Request.cmd(Command.XLEN).arg(keys.events()))
+        .timeout(5, TimeUnit.SECONDS);
+      assertThat(await(r).toLong()).isZero();
+      await(second.close());
+      await(first.close());
     } finally {
       await(own.close());
     }
