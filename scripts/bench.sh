@@ -20,9 +20,9 @@ fi
 run=$(mktemp -d)
 trap 'rm -rf "$run"' EXIT
 cp "$jar" "$run/emp-bench.jar"
-cp verticles/worker/target/emp-worker.jar "$run/emp-worker.jar"
+if [ -f verticles/worker/target/emp-worker.jar ]; then cp verticles/worker/target/emp-worker.jar "$run/emp-worker.jar"; fi
 jar="$run/emp-bench.jar"
-export JAVA_TOOL_OPTIONS="${JAVA_TOOL_OPTIONS:-} -Demp.worker.jar=$run/emp-worker.jar"
+java=(java -Xmx3g "-Demp.worker.jar=$run/emp-worker.jar" -jar "$jar")
 if [ "${1:-}" = "bullmq" ]; then
   shift
   command -v node >/dev/null || { echo "node is required (Debian: apt-get install -y nodejs npm)" >&2; exit 2; }
@@ -34,7 +34,7 @@ if [ "${1:-}" = "bullmq" ]; then
     npm ci --prefix "$dir" --no-audit --no-fund >&2
   fi
   cp scripts/bullmq-bench/bench.mjs "$dir/"
-  java -Xmx3g -jar "$jar" compare --node-script "$dir/bench.mjs" "$@"
+  "${java[@]}" compare --node-script "$dir/bench.mjs" "$@"
   exit
 fi
-java -Xmx3g -jar "$jar" "$@"
+"${java[@]}" "$@"

@@ -6,6 +6,8 @@
 // snapshot of this socket was applied, "stale" after 10 s without any frame (the server ticks every
 // 2 s), then the socket is dropped and a new one is tried with exponential backoff and jitter.
 
+import { perf } from './perf.js';
+
 export const EVENT_ADDRESSES = ['emp.events.jobs', 'emp.events.workers', 'emp.events.machines', 'emp.events.stats'];
 export const SNAPSHOT = 'emp.monitor.snapshot';
 export const COMMAND = 'emp.monitor.command';
@@ -160,7 +162,9 @@ export class Bridge {
     if (this.state === 'stale') this.setState(this.authenticated ? 'live' : 'connecting');
     let frame;
     try {
-      frame = JSON.parse(typeof data === 'string' ? data : this.decoder.decode(data));
+      const text = typeof data === 'string' ? data : this.decoder.decode(data);
+      frame = JSON.parse(text);
+      if (text.length > 65536) perf.recordParse(performance.now() - receivedAt);
     } catch (e) {
       console.warn('monitor: unreadable frame', e);
       return;

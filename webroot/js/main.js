@@ -164,7 +164,11 @@ setInterval(async () => {
   const seq = bridge.seq;
   try {
     const fleet = await request(SNAPSHOT, { kind: 'fleet' }, 20000);
-    if (bridge && bridge.seq === seq && !syncing) model.applyFleet(fleet);
+    if (bridge && bridge.seq === seq && !syncing) {
+      const t0 = performance.now();
+      model.applyFleet(fleet);
+      perf.recordFleet(performance.now() - t0);
+    }
   } catch (e) {
     // the watchdog reports a dead connection; a refused read changes nothing shown
   }

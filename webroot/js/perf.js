@@ -23,6 +23,9 @@ class Perf {
     this.latency = [];
     this.e2e = [];
     this.longTasks = [];
+    this.parse = [];
+    this.loaf = [];
+    this.fleet = [];
     this.events = 0;
     this.startedAt = performance.now();
   }
@@ -49,12 +52,27 @@ class Perf {
     } catch (e) {
       this.observer = null;
     }
+    // Long Animation Frames (Chromium): where the time of each frame over 50 ms went
+    try {
+      this.loafObserver = new PerformanceObserver(list => {
+        for (const e of list.getEntries()) {
+          const end = e.startTime + e.duration;
+          const scripts = (e.scripts || []).reduce((a, s) => a + s.duration, 0);
+          this.loaf.push({ duration: e.duration, scripts, styleLayout: e.styleAndLayoutStart ? end - e.styleAndLayoutStart : 0 });
+        }
+      });
+      this.loafObserver.observe({ type: 'long-animation-frame', buffered: false });
+    } catch (e) {
+      this.loafObserver = null;
+    }
     return true;
   }
 
   stop() {
     this.running = false;
     if (this.observer) this.observer.disconnect();
+    if (this.loafObserver) this.loafObserver.disconnect();
+    const sum = k => Math.round(this.loaf.reduce((a, x) => a + x[k], 0));
     const seconds = (performance.now() - this.startedAt) / 1000;
     return {
       seconds: Math.round(seconds * 10) / 10,
@@ -63,7 +81,10 @@ class Perf {
       renderWork: summary(this.work),
       longTasks: { count: this.longTasks.length, totalMs: Math.round(this.longTasks.reduce((a, b) => a + b, 0)),
         max: this.longTasks.length ? Math.round(Math.max(...this.longTasks)) : 0 },
+      longFrames: { count: this.loaf.length, totalMs: sum('duration'), scriptMs: sum('scripts'), styleLayoutMs: sum('styleLayout') },
       eventToDom: summary(this.latency),
+      largeFrameParse: summary(this.parse),
+      fleetApply: summary(this.fleet),
       streamToDom: summary(this.e2e),
       events: this.events,
       eventsPerSecond: Math.round(this.events / seconds),
@@ -72,6 +93,16 @@ class Perf {
 
   recordWork(ms) {
     if (this.running) this.work.push(ms);
+  }
+
+  /** JSON.parse time of a frame over 64 KiB (snapshots, fleet re-reads). */
+  recordParse(ms) {
+    if (this.running) this.parse.push(ms);
+  }
+
+  /** Time to apply a fleet re-read to the model. */
+  recordFleet(ms) {
+    if (this.running) this.fleet.push(ms);
   }
 
   recordEvent() {

@@ -40,7 +40,7 @@ final class RawHttp {
    * A reset after the server answered (it closes once a refused body is still arriving) is fine: the
    * answer already read counts.
    */
-  static Response exchange(String host, int port, byte[] request, int timeoutMs) throws IOException {
+  static Response exchange(String host, int port, byte[] request, int timeoutMs, boolean head) throws IOException {
     long deadline = System.currentTimeMillis() + timeoutMs;
     try (Socket s = new Socket()) {
       s.connect(new InetSocketAddress(host, port), timeoutMs);
@@ -54,7 +54,7 @@ final class RawHttp {
         writeFailure = e; // the server may have answered and closed before it read everything
       }
       ByteArrayOutputStream got = new ByteArrayOutputStream();
-      Response r = read(s.getInputStream(), got, deadline);
+      Response r = read(s.getInputStream(), got, deadline, head);
       if (r == null) {
         String why = writeFailure != null ? " (write failed: " + writeFailure + ")" : "";
         throw new IOException("no complete response; got " + got.size() + " bytes: "
@@ -64,10 +64,11 @@ final class RawHttp {
     }
   }
 
-  private static Response read(InputStream in, ByteArrayOutputStream got, long deadline) throws IOException {
+  private static Response read(InputStream in, ByteArrayOutputStream got, long deadline, boolean head)
+    throws IOException {
     byte[] buf = new byte[16384];
     while (true) {
-      Response r = parse(got.toByteArray());
+      Response r = head ? headOnly(got.toByteArray()) : parse(got.toByteArray());
       if (r != null) {
         return r;
       }
@@ -81,17 +82,27 @@ final class RawHttp {
         throw new Hung("no complete response within the socket timeout; got " + got.size() + " bytes: "
           + preview(got.toByteArray()));
       } catch (IOException e) {
-        return parseAtEof(got.toByteArray()); // reset: whatever arrived before it
+        return head ? headOnly(got.toByteArray()) : parseAtEof(got.toByteArray()); // reset: what came before it
       }
       if (n < 0) {
-        return parseAtEof(got.toByteArray());
+        return head ? headOnly(got.toByteArray()) : parseAtEof(got.toByteArray());
       }
       got.write(buf, 0, n);
     }
   }
 
-  /** A complete response in {@code data}, or null when more bytes are needed. */
+  /** The answer to a HEAD request: headers only. */
+  private static Response headOnly(byte[] data) {
+    int end = headerEnd(data);
+    return end < 0 ? null : parse(java.util.Arrays.copyOf(data, end + 4), true);
+  }
+
   private static Response parse(byte[] data) {
+    return parse(data, false);
+  }
+
+  /** A complete response in {@code data}, or null when more bytes are needed. */
+  private static Response parse(byte[] data, boolean headersOnly) {
     int end = headerEnd(data);
     if (end < 0) {
       return null;
@@ -108,7 +119,7 @@ final class RawHttp {
       }
     }
     int bodyStart = end + 4;
-    if (status == 204 || status == 304 || status / 100 == 1) {
+    if (headersOnly || status == 204 || status == 304 || status / 100 == 1) {
       return new Response(status, headers, new byte[0]);
     }
     String length = headers.get("content-length");

@@ -40,9 +40,17 @@ final class CompareBenchmark {
   }
 
   JsonObject run(int jobs, int concurrency, int producers, int warmup, Path nodeScript) throws IOException {
+    double cpu0 = redisCpuSeconds();
     JsonObject emp = emp(jobs, concurrency, producers, warmup);
+    double cpu1 = redisCpuSeconds();
     bench.await(bench.redis().send(Request.cmd(Command.FLUSHALL)));
+    double cpu2 = redisCpuSeconds();
     JsonObject bull = bullmq(jobs, concurrency, producers, warmup, nodeScript);
+    double cpu3 = redisCpuSeconds();
+    // both runs process warmup + 2 x jobs jobs (warm-up, e2e, drain)
+    long perRun = warmup + 2L * jobs;
+    emp.put("redis_cpu_us_per_job", Math.round((cpu1 - cpu0) * 1e6 / perRun));
+    bull.put("redis_cpu_us_per_job", Math.round((cpu3 - cpu2) * 1e6 / perRun));
     double e2eRatio = emp.getDouble("e2e_jobs_per_second") / bull.getDouble("e2e_jobs_per_second");
     double drainRatio = emp.getDouble("drain_jobs_per_second") / bull.getDouble("drain_jobs_per_second");
     return new JsonObject().put("jobs", jobs).put("concurrency", concurrency).put("producers", producers)
@@ -131,6 +139,17 @@ final class CompareBenchmark {
       .toLong() < n) {
       sleep(2);
     }
+  }
+
+  /** used_cpu_sys + used_cpu_user of the redis-server process (INFO cpu). */
+  private double redisCpuSeconds() {
+    double total = 0;
+    for (String line : bench.await(bench.redis().send(Request.cmd(Command.INFO).arg("cpu"))).toString().split("\\r?\\n")) {
+      if (line.startsWith("used_cpu_sys:") || line.startsWith("used_cpu_user:")) {
+        total += Double.parseDouble(line.substring(line.indexOf(':') + 1).trim());
+      }
+    }
+    return total;
   }
 
   private static void signal(long pid, String sig) {

@@ -57,7 +57,7 @@ public record MonitorConfig(
       env.integer("EMP_MONITOR_PORT", DEFAULT_PORT, 0, 65_535),
       auth ? env.raw("EMP_API_TOKEN") : null,
       auth,
-      env.longValue("EMP_MONITOR_TICK_MS", 2_000, 100, 60_000),
+      env.longValue("EMP_MONITOR_TICK_MS", 2_000, 100, 4_000), // the page's stale rule is 10 s of silence
       env.longValue("EMP_MONITOR_SAMPLE_MS", 5_000, 500, 600_000),
       env.longValue("EMP_MONITOR_HISTORY_S", 86_400, 60, 7 * 86_400),
       env.integer("EMP_MONITOR_SNAPSHOT_ACTIVE", 1_000, 1, 5_000),

@@ -20,7 +20,7 @@ final class RoutingRequirements {
   RoutingRequirements(Redis redis, Keys keys) {
     this.redis = redis;
     // the key the function library builds as P .. 'sigd' (read-only here)
-    this.descriptors = keys.prefix() + "sigd";
+    this.descriptors = keys.signatureDescriptors();
   }
 
   /** The requirements of signature {@code sig}; an empty object when it has none or is unknown. */

@@ -67,7 +67,7 @@ public final class RouterVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     tasks.forEach(Housekeeper::stop);
-    Metrics.removeExposition(histograms);
+    Metrics.removeExposition("router-histograms", histograms);
     return health.stop().eventually(() -> redis.close());
   }
 
@@ -133,7 +133,7 @@ public final class RouterVerticle extends VerticleBase {
   private void registerMeters(MeterRegistry registry) {
     gauges = new QueueGauges(registry);
     histograms = gauges::histograms;
-    Metrics.addExposition(histograms);
+    Metrics.addExposition("router-histograms", histograms);
     requeued = reaped(registry, "requeued");
     poisoned = reaped(registry, "poisoned");
     cancelled = reaped(registry, "cancelled");

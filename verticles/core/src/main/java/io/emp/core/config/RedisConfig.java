@@ -16,8 +16,24 @@ import java.util.Set;
  * @param poolSize  {@code EMP_REDIS_POOL_SIZE}, default {@value RedisClients#DEFAULT_POOL_SIZE}
  *                  (per node in cluster mode)
  * @param mode      {@code EMP_REDIS_MODE}: {@code standalone} (default) or {@code cluster}
+ * @param tls       TLS settings for {@code rediss://} ({@code EMP_REDIS_TLS_*}); null = the JVM's defaults
  */
-public record RedisConfig(String url, String namespace, int poolSize, Mode mode) {
+public record RedisConfig(String url, String namespace, int poolSize, Mode mode, Tls tls) {
+  /**
+   * TLS of {@code rediss://} connections (docs/security.md#redis-users-acls-tls).
+   *
+   * @param caPath     {@code EMP_REDIS_TLS_CA}: PEM file of the CA (or server certificate) to trust; null = JVM default
+   * @param certPath   {@code EMP_REDIS_TLS_CERT}: client certificate (PEM) when Redis wants one
+   * @param keyPath    {@code EMP_REDIS_TLS_KEY}: its private key (PEM, PKCS#8)
+   * @param verifyHost {@code EMP_REDIS_TLS_VERIFY_HOST} (true): the server certificate must name the host
+   */
+  public record Tls(String caPath, String certPath, String keyPath, boolean verifyHost) {
+  }
+
+  /** Without TLS settings of our own. */
+  public RedisConfig(String url, String namespace, int poolSize, Mode mode) {
+    this(url, namespace, poolSize, mode, null);
+  }
   /** How the client finds the data: one server, or a Redis Cluster that routes by key slot. */
   public enum Mode {
     STANDALONE, CLUSTER;
@@ -57,7 +73,20 @@ public record RedisConfig(String url, String namespace, int poolSize, Mode mode)
     } catch (IllegalArgumentException e) {
       throw new ConfigException("EMP_NAMESPACE: " + e.getMessage());
     }
-    return new RedisConfig(url, ns, env.integer("EMP_REDIS_POOL_SIZE", RedisClients.DEFAULT_POOL_SIZE, 1, 1024), mode);
+    String ca = env.raw("EMP_REDIS_TLS_CA");
+    String cert = env.raw("EMP_REDIS_TLS_CERT");
+    String key = env.raw("EMP_REDIS_TLS_KEY");
+    if ((cert == null) != (key == null)) {
+      throw new ConfigException("EMP_REDIS_TLS_CERT and EMP_REDIS_TLS_KEY go together (a client certificate and its key)");
+    }
+    for (String[] f : new String[][] {{"EMP_REDIS_TLS_CA", ca}, {"EMP_REDIS_TLS_CERT", cert}, {"EMP_REDIS_TLS_KEY", key}}) {
+      if (f[1] != null && !java.nio.file.Files.isReadable(java.nio.file.Path.of(f[1]))) {
+        throw new ConfigException(f[0] + ": cannot read " + f[1]);
+      }
+    }
+    boolean verify = env.bool("EMP_REDIS_TLS_VERIFY_HOST", true);
+    Tls tls = ca == null && cert == null && verify ? null : new Tls(ca, cert, key, verify);
+    return new RedisConfig(url, ns, env.integer("EMP_REDIS_POOL_SIZE", RedisClients.DEFAULT_POOL_SIZE, 1, 1024), mode, tls);
   }
 
   public Keys keys() {

@@ -12,7 +12,7 @@ import java.util.Set;
  * ms, a dash, a sequence number; it is what SSE sends as {@code id:} and what a client resumes from.
  */
 public record BrokerEvent(String id, String type, Map<String, String> fields) {
-  private static final Set<String> NUMERIC = Set.of("progress", "attempt", "priority", "due", "released");
+  private static final Set<String> NUMERIC = Set.of("progress", "attempt", "priority", "due", "released", "wait_ms");
 
   /** Parses an XREAD/XRANGE entry: {@code [id, [field, value, ...]]}. */
   public static BrokerEvent fromEntry(Response entry) {

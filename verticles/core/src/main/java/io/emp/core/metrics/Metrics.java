@@ -35,7 +35,7 @@ public final class Metrics {
    */
   public static String scrape() {
     StringBuilder b = new StringBuilder(REGISTRY.scrape());
-    for (java.util.function.Supplier<String> extra : EXTRA) {
+    for (java.util.function.Supplier<String> extra : EXTRA.values()) {
       String text = extra.get();
       if (text != null && !text.isEmpty()) {
         if (b.length() > 0 && b.charAt(b.length() - 1) != '\n') {
@@ -47,16 +47,21 @@ public final class Metrics {
     return b.toString();
   }
 
-  private static final java.util.List<java.util.function.Supplier<String>> EXTRA =
-    new java.util.concurrent.CopyOnWriteArrayList<>();
+  private static final java.util.Map<String, java.util.function.Supplier<String>> EXTRA =
+    new java.util.concurrent.ConcurrentHashMap<>();
 
-  /** Adds Prometheus text (classic 0.0.4 format, whole families) to every scrape of this process. */
-  public static void addExposition(java.util.function.Supplier<String> text) {
-    EXTRA.add(text);
+  /**
+   * Adds Prometheus text (classic 0.0.4 format, whole families) to every scrape of this process, under
+   * {@code key}: a later registration of the same key replaces the earlier one, so two routers in one
+   * JVM (tests, the standalone jar) never write a family twice.
+   */
+  public static void addExposition(String key, java.util.function.Supplier<String> text) {
+    EXTRA.put(key, text);
   }
 
-  public static void removeExposition(java.util.function.Supplier<String> text) {
-    EXTRA.remove(text);
+  /** Removes the exposition of {@code key} if it is still {@code text}. */
+  public static void removeExposition(String key, java.util.function.Supplier<String> text) {
+    EXTRA.remove(key, text);
   }
 
   /** A Vert.x builder with metrics enabled and bound to the shared registry. */

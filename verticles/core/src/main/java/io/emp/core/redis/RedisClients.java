@@ -4,6 +4,9 @@ import io.emp.core.config.RedisConfig;
 import io.vertx.core.Vertx;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisClientType;
+import io.vertx.core.net.NetClientOptions;
+import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.core.net.PemTrustOptions;
 import io.vertx.redis.client.RedisOptions;
 import io.vertx.redis.client.RedisReplicas;
 import java.util.ArrayList;
@@ -49,9 +52,9 @@ public final class RedisClients {
 
   public static RedisOptions options(RedisConfig config, int poolSize) {
     if (!config.cluster()) {
-      return options(config.url(), poolSize);
+      return tls(options(config.url(), poolSize), config.tls());
     }
-    return base(poolSize)
+    return tls(base(poolSize), config.tls())
       .setType(RedisClientType.CLUSTER)
       .setEndpoints(new ArrayList<>(config.endpoints().stream().map(RedisClients::topologySeed).toList()))
       .setUseReplicas(RedisReplicas.NEVER);
@@ -68,6 +71,23 @@ public final class RedisClients {
    */
   static String topologySeed(String url) {
     return url + (url.contains("?") ? "&" : "?") + TOPOLOGY_PARAM;
+  }
+
+  /** The TLS settings of {@code rediss://} connections: trusted CA, client certificate, host verification. */
+  static RedisOptions tls(RedisOptions options, RedisConfig.Tls tls) {
+    NetClientOptions net = options.getNetClientOptions() == null ? new NetClientOptions() : options.getNetClientOptions();
+    if (tls == null || tls.verifyHost()) {
+      net.setHostnameVerificationAlgorithm("HTTPS");
+    } else {
+      net.setHostnameVerificationAlgorithm("");
+    }
+    if (tls != null && tls.caPath() != null) {
+      net.setTrustOptions(new PemTrustOptions().addCertPath(tls.caPath()));
+    }
+    if (tls != null && tls.certPath() != null) {
+      net.setKeyCertOptions(new PemKeyCertOptions().addCertPath(tls.certPath()).addKeyPath(tls.keyPath()));
+    }
+    return options.setNetClientOptions(net);
   }
 
   private static RedisOptions base(int poolSize) {

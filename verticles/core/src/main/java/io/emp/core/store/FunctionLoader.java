@@ -52,7 +52,13 @@ public final class FunctionLoader {
         LOG.info("loading Redis function library {} {} on {} (loaded: {})", LuaLibrary.NAME, library.version(),
           master.name(), loaded);
         return node.send(Request.cmd(Command.FUNCTION).arg("LOAD").arg("REPLACE").arg(library.source()))
-          .map(r -> library.version());
+          .map(r -> library.version())
+          .recover(e -> Future.failedFuture(String.valueOf(e.getMessage()).startsWith("NOPERM")
+            ? new IllegalStateException("the function library " + library.version() + " is not loaded on "
+              + master.name() + " (found: " + loaded + ") and this role's Redis user may not load it (NOPERM)."
+              + " Start a control-plane role (api, router or monitor) of this release first; GPU machines never load"
+              + " the library (docs/security.md#redis-users-acls-tls)")
+            : e));
       });
   }
 

@@ -52,7 +52,9 @@ class MonitorPageTest {
         b.close();
       }
     } finally {
-      fx.close();
+      if (fx != null) {
+        fx.close();
+      }
     }
   }
 
@@ -305,8 +307,8 @@ class MonitorPageTest {
       """);
     String customer = "resync-" + nonce();
     fx.stopMonitor();
-    b.until(d -> "reconnecting".equals(b.find("conn-state").getDomAttribute("data-state")), Browser.WAIT, "reconnecting");
-    assertThat(b.find("conn-state").getText()).matches("reconnecting in \\d+ s");
+    b.until(d -> "reconnecting".equals(b.find("conn-state").getDomAttribute("data-state"))
+      && b.find("conn-state").getText().matches("reconnecting in \\d+ s"), Browser.WAIT, "\"reconnecting in N s\"");
     // what happens while the page cannot hear anything must still be on it after the resync
     List<String> ids = new ArrayList<>();
     for (int i = 0; i < 3; i++) {

@@ -121,7 +121,7 @@ class ChaosIT {
       }
       String victim = busy.get(random.nextInt(busy.size()));
       long at = fleet.kill9(victim);
-      kills.add(new Kill(victim, at, held.get(victim)));
+      kills.add(new Kill(victim, at, System.currentTimeMillis(), held.get(victim)));
       Fleet.sleep(random.nextInt(2_500));
       fleet.start(victim);
       Fleet.sleep(3_000 + random.nextInt(3_000));
@@ -129,7 +129,8 @@ class ChaosIT {
     Ledger.Verdict v = finish(r, Ledger.Rules.strict());
     Recoveries rec = recoveries(v, kills);
     r.s.figure("kills", kills.size()).figure("jobs_held_by_killed_workers", rec.held)
-      .figure("unexplained_lease_losses", rec.unexplained);
+      .figure("unexplained_lease_losses", rec.unexplained)
+      .figure("requeued_by (lost = lease expired and reaped, worker_restarted = the machine came back first)", rec.byReason);
     r.s.timing("kill → lease recovered (job requeued, attempt kept)", rec.detect)
       .timing("kill → job running elsewhere (re-assigned)", rec.rerun)
       .timing("kill → job completed", rec.done);
@@ -138,6 +139,7 @@ class ChaosIT {
       maxDetect <= RECOVERY_BOUND_MS);
     r.s.check("every job held by a killed worker was requeued as lost (" + rec.requeued + " of " + rec.held + ")",
       rec.requeued == rec.held);
+    rec.missed.forEach(m -> r.s.note("not requeued: " + m));
     end(r, v, () -> {
       assertThat(kills).as("kills").isNotEmpty();
       assertThat(rec.requeued).as("jobs held by killed workers requeued as lost").isEqualTo(rec.held);
@@ -153,32 +155,42 @@ class ChaosIT {
   @DisplayName("(b) a worker SIGSTOPped past its lease is fenced after SIGCONT: the job completes once, elsewhere")
   void pausedWorkerFenced() throws Exception {
     Run r = begin("fencing", "SIGSTOP of a busy worker longer than its lease, then SIGCONT");
-    Map<String, String> fenceEnv = Map.of("EMP_SIM_SERVICE", "sim-fence", "EMP_LEASE_MS", "1500", "EMP_HEARTBEAT_MS", "400",
+    // heartbeat 700 ms: a pause taken just after a heartbeat, with the job's end due sooner than the
+    // next one, makes the overdue completion the first thing the worker sends after SIGCONT
+    Map<String, String> fenceEnv = Map.of("EMP_SIM_SERVICE", "sim-fence", "EMP_LEASE_MS", "1500", "EMP_HEARTBEAT_MS", "700",
       "EMP_WORKER_SLOTS", "2");
     fleet.addWorker("fence-a", fenceEnv);
     fleet.addWorker("fence-b", fenceEnv);
-    int rounds = LONG ? 4 : 2;
-    r.s.param("rounds", rounds).param("lease_ms", 1500).param("heartbeat_ms", 400).param("job", "3 s, paused ~2.5 s in");
+    int rounds = LONG ? 6 : 2;
+    r.s.param("rounds", rounds).param("lease_ms", 1500).param("heartbeat_ms", 700)
+      .param("jobs", "2 per round, 3 s; even rounds paused just before the end (late completion), odd rounds mid-job with progress");
     List<Long> detect = new ArrayList<>();
     List<Long> rerun = new ArrayList<>();
     List<Long> pausedFor = new ArrayList<>();
     Set<String> fencedJobs = ConcurrentHashMap.newKeySet();
     long fencedBefore = counter("fenced");
+    int completionRoundsInWindow = 0;
     try {
       fleet.start("fence-a");
       fleet.awaitReady("fence-a", 120_000);
       for (int round = 0; round < rounds; round++) {
+        boolean lateCompletion = round % 2 == 0;
         List<String> ids = new ArrayList<>();
         for (int i = 0; i < 2; i++) {
           ids.add(submitAndWait(r, new JsonObject().put("service", "sim-fence")
-            .put("payload", new JsonObject().put("duration_ms", 3_000).put("steps", 3))));
+            .put("payload", new JsonObject().put("duration_ms", 3_000).put("steps", lateCompletion ? 0 : 3))));
         }
         eventually("both jobs running on fence-a", 30_000, () -> ids.stream()
           .allMatch(id -> "fence-a-worker-0".equals(hget(id, "worker")) && "running".equals(hget(id, "status"))));
-        long started = ids.stream().mapToLong(id -> Ledger.num(hget(id, "assigned_at"))).max().orElseThrow();
-        long wait = started + 2_500 - System.currentTimeMillis();
-        if (wait > 0) {
-          Fleet.sleep(wait);
+        long firstEnd = ids.stream().mapToLong(id -> Ledger.num(hget(id, "assigned_at"))).min().orElseThrow() + 3_000;
+        long lastEnd = ids.stream().mapToLong(id -> Ledger.num(hget(id, "assigned_at"))).max().orElseThrow() + 3_000;
+        if (lateCompletion) {
+          completionRoundsInWindow += pauseAfterHeartbeat("fence-a-worker-0", firstEnd, lastEnd) ? 1 : 0;
+        } else {
+          long wait = lastEnd - 500 - System.currentTimeMillis();
+          if (wait > 0) {
+            Fleet.sleep(wait);
+          }
         }
         long stoppedAt = System.currentTimeMillis();
         fleet.pause("fence-a");
@@ -199,6 +211,7 @@ class ChaosIT {
         }
         fleet.terminate("fence-b"); // leaves; the next round pauses fence-a again
       }
+      r.s.figure("late_completion_rounds_paused_in_window", completionRoundsInWindow + "/" + (rounds + 1) / 2);
       Ledger.Verdict v = finish(r, Ledger.Rules.strict());
       long fenced = counter("fenced") - fencedBefore;
       String logA = fleet.logs("fence-a");
@@ -243,12 +256,23 @@ class ChaosIT {
   @DisplayName("(c) kill -9 of an api, the other api, the router (with a worker lost meanwhile) and the monitor mid-load")
   void controlPlaneKills() throws Exception {
     Run r = begin("control-plane", "kill -9 and restart of each api, the router and the monitor mid-load");
-    r.s.param("apis", 2).param("load", "3 jobs/s of 0.5-3 s, idempotency keys, retry on the other api");
+    r.s.param("apis", 2).param("load", "3 jobs/s of 0.5-3 s plus 150 quick jobs fired at each api kill; idempotency keys, retry on the other api");
     r.sub.startLoad(3, this::simJob);
     Fleet.sleep(5_000);
     List<Long> apiRestart = new ArrayList<>();
     for (String api : List.of("api-a", "api-b")) {
+      // a flurry of short jobs, so that submits are in flight on the api when it dies: some reach
+      // Redis but their answer dies with the api — the client's retry with the same key gets the job
+      Thread flurry = new Thread(() -> {
+        for (int i = 0; i < 150; i++) {
+          r.sub.submit(new JsonObject().put("service", "simulation")
+            .put("payload", new JsonObject().put("duration_ms", 50).put("steps", 0)));
+        }
+      }, "chaos-flurry");
+      flurry.start();
+      Fleet.sleep(150);
       long killed = fleet.kill9(api);
+      flurry.join();
       Fleet.sleep(500);
       fleet.start(api);
       apiRestart.add(fleet.awaitReady(api, 120_000) - killed);
@@ -259,20 +283,20 @@ class ChaosIT {
     Fleet.sleep(500);
     String victim = null;
     List<String> held = List.of();
-    for (int i = 0; i < 50 && victim == null; i++) {
+    for (int i = 0; i < 300 && victim == null; i++) {
       for (String w : WORKERS) {
         List<String> jobs = heldJobs(w + "-worker-0");
-        if (!jobs.isEmpty()) {
+        if (jobs.stream().anyMatch(id -> remainingMs(id) > 1_500)) { // still running when its lease expires
           victim = w;
           held = jobs;
           break;
         }
       }
       if (victim == null) {
-        Fleet.sleep(200);
+        Fleet.sleep(100);
       }
     }
-    assertThat(victim).as("a busy worker to kill while the router is down").isNotNull();
+    assertThat(victim).as("a worker busy with a long job to kill while the router is down").isNotNull();
     long workerKilled = fleet.kill9(victim);
     Fleet.sleep(4_000); // the leases expire meanwhile; with no router they stay held
     List<String> stillHeld = new ArrayList<>();
@@ -282,6 +306,7 @@ class ChaosIT {
         stillHeld.add(id);
       }
     }
+    long routerStarting = System.currentTimeMillis();
     fleet.start("router");
     long routerReady = fleet.awaitReady("router", 120_000);
     String victimWorker = victim + "-worker-0";
@@ -304,7 +329,7 @@ class ChaosIT {
     for (String id : stillHeld) {
       eventsOf(id).stream().filter(e -> e.type().equals("job.queued") && e.ts() >= workerKilled
         && "lost".equals(e.f().get("reason"))).findFirst().ifPresent(e -> {
-          requeueAfterRouter.add(Math.max(0, e.ts() - routerReady));
+          requeueAfterRouter.add(e.ts() - routerStarting);
           requeueAfterKill.add(e.ts() - workerKilled);
         });
     }
@@ -312,20 +337,22 @@ class ChaosIT {
     long acksWhileRouterDown = r.ledger.acks().stream().filter(a -> a.ackAt() > routerKilled && a.ackAt() < routerReady).count();
     r.s.timing("api kill -9 → restarted and ready (JVM start)", apiRestart)
       .timing("submit acknowledgement latency (retries included)", ackLatency)
-      .timing("router back → expired leases of the worker lost meanwhile requeued", requeueAfterRouter)
+      .timing("router process started → expired leases of the worker lost meanwhile requeued (JVM start included)", requeueAfterRouter)
       .timing("worker kill (router down) → requeued", requeueAfterKill)
       .timing("router kill -9 → restarted and ready", List.of(routerReady - routerKilled))
       .timing("monitor kill -9 → restarted and ready", List.of(monitorReady - monitorKilled))
       .timing("monitor ready → first job event on a new bridge socket", bridgeEventAfter < 0 ? List.of() : List.of(bridgeEventAfter - monitorReady));
     r.s.figure("sse_reconnects", r.follower.connects.get() - 1).figure("submits_acknowledged_while_router_down", acksWhileRouterDown)
       .figure("jobs_held_while_router_down", stillHeld.size()).figure("submit_errors", String.valueOf(r.sub.errors));
-    r.s.check("every job of the worker lost while the router was down was requeued as lost after the router came back ("
-      + requeueAfterRouter.size() + "/" + stillHeld.size() + ")", requeueAfterRouter.size() == stillHeld.size());
+    r.s.check("every job of the worker lost while the router was down was still held when the router came back, and "
+      + "was then requeued as lost (" + requeueAfterRouter.size() + "/" + stillHeld.size() + ")",
+      !stillHeld.isEmpty() && requeueAfterRouter.size() == stillHeld.size());
     r.s.check("submits kept being acknowledged while the router was down (" + acksWhileRouterDown + ")", acksWhileRouterDown > 0);
     r.s.check("a new monitor bridge socket received job events after the restart", bridgeEventAfter > 0);
     r.s.note("Submits that died with an api were retried on the other api with the same idempotency key; "
       + "'resubmitted_acks_deduplicated' counts the retries the broker answered with the first job's id.");
     end(r, v, () -> {
+      assertThat(stillHeld).as("jobs of the lost worker still held while the router was down").isNotEmpty();
       assertThat(requeueAfterRouter).as("jobs requeued after the router came back").hasSize(stillHeld.size());
       assertThat(acksWhileRouterDown).isPositive();
       assertThat(bridgeEventAfter).as("bridge events after the monitor restart").isPositive();
@@ -375,7 +402,12 @@ class ChaosIT {
       for (long up : upAt) {
         firstAfter(v, "job.completed", up).ifPresent(ts -> firstCompletion.add(ts - up));
       }
+      List<Long> firstClaim = new ArrayList<>();
+      for (long up : upAt) {
+        firstAfter(v, "job.assigned", up).ifPresent(ts -> firstClaim.add(ts - up));
+      }
       r.s.timing("Redis killed → restarted and answering (AOF loaded)", downFor)
+        .timing("Redis back → first job assigned", firstClaim)
         .timing("Redis back → first job completed", firstCompletion)
         .timing("Redis back → every role ready", allReady);
       r.s.check("no role process exited (they reconnected by themselves)", allAlive());
@@ -418,14 +450,14 @@ class ChaosIT {
       Map<String, String> reasons = new LinkedHashMap<>();
       boolean crashed = false;
       while (System.currentTimeMillis() < stopped + outageMs) {
-        for (Fleet.Member m : fleet.members()) {
-          if (!notReadyAfter.containsKey(m.name)) {
-            Fleet.Probe p = fleet.ready(m.name);
-            if (p.status() == 503) {
-              notReadyAfter.put(m.name, System.currentTimeMillis() - stopped);
-              reasons.put(m.name, p.reason());
-            }
+        long asked = System.currentTimeMillis();
+        for (Map.Entry<String, Fleet.Probe> e : fleet.readyAll().entrySet()) {
+          if (!notReadyAfter.containsKey(e.getKey()) && e.getValue().status() == 503) {
+            notReadyAfter.put(e.getKey(), asked - stopped); // when asked: the answer takes the check's timeout
+            reasons.put(e.getKey(), e.getValue().reason());
           }
+        }
+        for (Fleet.Member m : fleet.members()) {
           crashed |= !m.alive();
         }
         Fleet.sleep(500);
@@ -446,10 +478,13 @@ class ChaosIT {
       Ledger.Verdict v = finish(r, Ledger.Rules.strict());
       List<Long> first = new ArrayList<>();
       firstAfter(v, "job.completed", back).ifPresent(ts -> first.add(ts - back));
+      List<Long> firstClaim = new ArrayList<>();
+      firstAfter(v, "job.assigned", back).ifPresent(ts -> firstClaim.add(ts - back));
       List<Long> firstSubmit = new ArrayList<>();
       r.ledger.acks().stream().mapToLong(Ledger.Ack::ackAt).filter(t -> t >= back).min().ifPresent(t -> firstSubmit.add(t - back));
       r.s.timing("outage start → /ready 503 (per role)", new ArrayList<>(notReadyAfter.values()))
         .timing("Redis back → /ready 200 again (per role)", new ArrayList<>(readyAgain.values()))
+        .timing("Redis back → first job assigned", firstClaim)
         .timing("Redis back → first job completed", first)
         .timing("Redis back → first submit acknowledged", firstSubmit)
         .timing("submit acknowledgement latency (retries included)", r.ledger.acks().stream().map(Ledger.Ack::latencyMs).toList());
@@ -610,6 +645,31 @@ class ChaosIT {
     return r.ledger.acks().stream().max(java.util.Comparator.comparingLong(Ledger.Ack::ackAt)).orElseThrow().id();
   }
 
+  /**
+   * Waits for a heartbeat of {@code workerId} (its {@code last_seen} changes) that leaves the jobs'
+   * ends ({@code firstEnd}..{@code lastEnd}) between 60 ms and 600 ms ahead — sooner than the next
+   * heartbeat — and returns true then; false when the window passed (the caller pauses anyway).
+   */
+  private boolean pauseAfterHeartbeat(String workerId, long firstEnd, long lastEnd) {
+    long wait = firstEnd - 1_500 - System.currentTimeMillis();
+    if (wait > 0) {
+      Fleet.sleep(wait);
+    }
+    String key = Fleet.prefix() + "worker:" + workerId;
+    String seen = fleet.probe.string("HGET", key, "last_seen");
+    while (firstEnd - System.currentTimeMillis() > 60) {
+      String now = fleet.probe.string("HGET", key, "last_seen");
+      if (now != null && !now.equals(seen)) {
+        seen = now;
+        if (lastEnd - System.currentTimeMillis() <= 600) {
+          return true;
+        }
+      }
+      Fleet.sleep(5);
+    }
+    return false;
+  }
+
   // ---- reading the broker ----
 
   private String newestEventId() {
@@ -625,6 +685,18 @@ class ChaosIT {
       l.forEach(x -> out.add(String.valueOf(x)));
     }
     return out;
+  }
+
+  /** How long a running simulation job has still to go (its payload's duration from its assignment). */
+  private long remainingMs(String id) {
+    try {
+      String payload = fleet.probe.string("GET", Fleet.prefix() + "job:" + id + ":p");
+      long assigned = Ledger.num(hget(id, "assigned_at"));
+      long duration = payload == null ? 0 : new JsonObject(payload).getLong("duration_ms", 0L);
+      return assigned + duration - System.currentTimeMillis();
+    } catch (RuntimeException e) {
+      return 0;
+    }
   }
 
   private String hget(String id, String field) {
@@ -681,13 +753,15 @@ class ChaosIT {
   // ---- recovery times ----
 
   /** One kill -9 of a worker machine and the jobs it held just before. */
-  record Kill(String machine, long at, List<String> held) {
+  record Kill(String machine, long at, long deadAt, List<String> held) {
   }
 
   private static final class Recoveries {
     final List<Long> detect = new ArrayList<>();
     final List<Long> rerun = new ArrayList<>();
     final List<Long> done = new ArrayList<>();
+    final Map<String, Long> byReason = new java.util.TreeMap<>();
+    final List<String> missed = new ArrayList<>();
     long held;
     long requeued;
     long unexplained;
@@ -703,7 +777,8 @@ class ChaosIT {
     for (Kill k : kills) {
       for (String id : k.held()) {
         List<Ledger.Ev> evs = v.broker.events.getOrDefault(id, List.of());
-        boolean finishedBefore = evs.stream().anyMatch(e -> e.type().equals("job.completed") && e.ts() <= k.at());
+        // a completion sent before SIGKILL landed (Redis ran it between the snapshot and the exit) is no loss
+        boolean finishedBefore = evs.stream().anyMatch(e -> e.type().equals("job.completed") && e.ts() <= k.deadAt());
         if (finishedBefore) {
           continue;
         }
@@ -711,9 +786,12 @@ class ChaosIT {
         Ledger.Ev lost = evs.stream().filter(e -> e.type().equals("job.queued") && e.ts() >= k.at()
           && Ledger.LOSS_REASONS.contains(e.f().get("reason"))).findFirst().orElse(null);
         if (lost == null) {
+          rec.missed.add(id + " held by " + k.machine() + " killed at " + k.at() + ": " + evs.stream()
+            .filter(e -> e.ts() >= k.at() - 1_000).map(e -> e.type() + "@" + e.ts() + "/" + e.worker()).toList());
           continue;
         }
         rec.requeued++;
+        rec.byReason.merge(lost.f().get("reason"), 1L, Long::sum);
         explained.add(lost.id());
         rec.detect.add(lost.ts() - k.at());
         evs.stream().filter(e -> e.type().equals("job.assigned") && e.ts() >= lost.ts()).findFirst()
