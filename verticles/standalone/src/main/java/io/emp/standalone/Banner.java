@@ -19,7 +19,7 @@ final class Banner {
       .append("  API        ").append(base).append("   (contract: ").append(base).append("/openapi.yaml)\n")
       .append("  Health     ").append(base).append("/health  ").append(base).append("/ready  ")
       .append(base).append("/metrics\n")
-      .append("  Redis      ").append(env.string("EMP_REDIS_URL", "redis://127.0.0.1:6379"))
+      .append("  Redis      ").append(EnvConfig.maskUrl(env.string("EMP_REDIS_URL", "redis://127.0.0.1:6379")))
       .append("  namespace ").append(env.string("EMP_NAMESPACE", "main")).append("  library ").append(libraryVersion)
       .append('\n')
       .append("  Machine    ").append(env.string("EMP_MACHINE_ID", "")).append(": ")

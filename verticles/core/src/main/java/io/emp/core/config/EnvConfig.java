@@ -140,7 +140,7 @@ public final class EnvConfig {
   }
 
   /** Credentials ({@code //user:pass@}) and query strings (tokens in {@code ?token=}) of a URL, masked. */
-  static String maskUrl(String v) {
+  public static String maskUrl(String v) {
     if (!v.contains("://")) {
       return v;
     }
