@@ -110,11 +110,12 @@ class JobLifecycleIT {
   @Test
   @DisplayName("requests without or with a wrong token are refused and write nothing")
   void auth() {
-    long before = broker.events().size();
+    // submissions only: workers, machines and earlier jobs keep writing other events meanwhile
+    long before = broker.events().stream().filter(e -> e.type().equals("job.submitted")).count();
     assertThat(broker.request("POST", "/api/jobs", sim(1, 1), null).statusCode()).isEqualTo(401);
     assertThat(broker.request("POST", "/api/jobs", sim(1, 1), "wrong").statusCode()).isEqualTo(403);
     assertThat(broker.request("GET", "/api/stats", null, null).statusCode()).isEqualTo(401);
     assertThat(broker.request("GET", "/health", null, null).statusCode()).isEqualTo(200);
-    assertThat(broker.events().size()).isEqualTo(before);
+    assertThat(broker.events().stream().filter(e -> e.type().equals("job.submitted")).count()).isEqualTo(before);
   }
 }

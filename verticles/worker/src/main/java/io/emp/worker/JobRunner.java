@@ -81,11 +81,14 @@ final class JobRunner {
   }
 
   /** Aborts the execution holding exactly this lease (a heartbeat reported it lost). */
-  void lost(String jobId, String token) {
+  /** Aborts the execution of that lease; false when this worker no longer runs it (it just ended). */
+  boolean lost(String jobId, String token) {
     JobExecution e = running.get(jobId + "@" + token);
     if (e != null) {
       e.cancel(CancelReason.LOST);
+      return true;
     }
+    return false;
   }
 
   void cancelAll(CancelReason reason) {

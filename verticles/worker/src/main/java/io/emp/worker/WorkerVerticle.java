@@ -271,8 +271,12 @@ public final class WorkerVerticle extends VerticleBase {
   private void onHeartbeat(Results.Heartbeat reply) {
     reply.cancelRequested().forEach(id -> runner.cancel(id, CancelReason.REQUESTED));
     reply.lost().forEach(l -> {
-      LOG.warn("worker {} job {}: lease lost (heartbeat); aborting", workerId, l.id());
-      runner.lost(l.id(), l.token());
+      // a heartbeat sent with a lease the completion then ended reports it lost: nothing to abort, no warning
+      if (runner.lost(l.id(), l.token())) {
+        LOG.warn("worker {} job {}: lease lost (heartbeat); aborting", workerId, l.id());
+      } else {
+        LOG.debug("worker {} job {}: lease reported lost after the job ended here", workerId, l.id());
+      }
     });
   }
 

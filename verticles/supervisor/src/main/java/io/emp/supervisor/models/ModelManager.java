@@ -147,6 +147,7 @@ public final class ModelManager {
           }
           return evictor.evict(List.of(m), m.bytes, "evict_model command");
         })
+        .onSuccess(gone -> ModelMetrics.evicted("command", gone.size()))
         .map(gone -> ModelOutcome.ok(name, "evicted").put("bytes", m.bytes));
     }).recover(e -> Future.succeededFuture(ModelOutcome.of(name, e)));
   }
@@ -201,7 +202,9 @@ public final class ModelManager {
       outcome = ModelOutcome.ok(a.name, "downloaded").put("bytes", a.entry.bytes())
         .put("sha256", a.entry.sha256()).put("attempts", attempts)
         .put("elapsed_ms", System.currentTimeMillis() - a.startedAt).put("evicted", a.evicted);
+      ModelMetrics.downloaded(true, a.entry.bytes(), System.currentTimeMillis() - a.startedAt);
     } else {
+      ModelMetrics.downloaded(false, 0, 0);
       LOG.warn("models: download of {} failed: {}", a.name, failure.getMessage());
       outcome = ModelOutcome.failed(a.name, String.valueOf(failure.getMessage()));
     }
@@ -245,6 +248,7 @@ public final class ModelManager {
     List<Inventory.Model> models = victims.stream().map(c -> inventory.get(c.name())).toList();
     return evictor.evict(models, need, "making room for " + a.name).map(gone -> {
       gone.forEach(a.evicted::add);
+      ModelMetrics.evicted("room", gone.size());
       return null;
     });
   }

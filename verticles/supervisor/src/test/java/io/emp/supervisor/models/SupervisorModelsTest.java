@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.emp.core.config.EnvConfig;
 import io.emp.core.events.BrokerEvent;
 import io.emp.supervisor.SupervisorVerticle;
+import io.emp.testkit.PrometheusText;
 import io.emp.testkit.RedisExtension;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -107,5 +108,29 @@ class SupervisorModelsTest extends ModelsTestBase {
       + supervisor.healthPort() + "/status")).build(), HttpResponse.BodyHandlers.ofString());
     JsonArray models = new JsonObject(status.body()).getJsonArray("models");
     assertThat(models.stream().map(o -> ((JsonObject) o).getString("name")).toList()).isEqualTo(List.of("slow"));
+
+    // the model manager's meters on /metrics (docs/metrics.md), valid for promtool
+    String metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+      + supervisor.healthPort() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+    for (String name : PrometheusText.documented("supervisor")) {
+      if (name.startsWith("emp_model_")) {
+        assertThat(PrometheusText.serves(metrics, name)).as("docs/metrics.md names " + name).isTrue();
+      }
+    }
+    assertThat(sample(metrics, "emp_model_downloads_total{result=\"ok\"}")).isGreaterThanOrEqualTo(2);
+    assertThat(sample(metrics, "emp_model_download_bytes_total")).isGreaterThanOrEqualTo(70_000);
+    assertThat(sample(metrics, "emp_model_evictions_total{reason=\"command\"}")).isGreaterThanOrEqualTo(1);
+    assertThat(PrometheusText.malformed(metrics)).isEmpty();
+    var problems = PrometheusText.promtoolProblems(metrics);
+    if (problems != null) {
+      assertThat(problems).as("promtool check metrics").isEmpty();
+    }
+  }
+
+  /** The value of the sample line that starts with {@code series} (name and labels as written). */
+  private static double sample(String metrics, String series) {
+    return metrics.lines().filter(l -> l.startsWith(series + " "))
+      .mapToDouble(l -> Double.parseDouble(l.substring(series.length() + 1).trim().split(" ")[0]))
+      .findFirst().orElseThrow(() -> new AssertionError("no sample " + series + " in /metrics"));
   }
 }
