@@ -136,7 +136,7 @@ public final class ApiVerticle extends VerticleBase {
       new FleetRoutes(store),
       new MachineRoutes(new MachineOps(vertx, store, new MachineRegistry(redis, store.keys()), config.commandTimeoutMs())),
       new OpsRoutes(vertx, new Readiness().redis(redis, library.version())),
-      new ClientSockets(jobs, vertx.eventBus(), metrics));
+      new ClientSockets(jobs, vertx.eventBus(), metrics, config.bodyLimitBytes()));
   }
 
   /** The GET endpoints browsers open without custom headers (EventSource, WebSocket): ?token= allowed. */
@@ -159,7 +159,12 @@ public final class ApiVerticle extends VerticleBase {
       LOG.warn("EMP_AUTH=off: the api accepts every request without a token");
     }
     int wsLimit = (int) Math.min(Integer.MAX_VALUE, config.bodyLimitBytes());
+    // no WebSocket compression: the JSON messages are small, an inflated message could be far larger than
+    // the frame that carried it, and with an extension allowed Netty accepts RSV bits nobody negotiated
+    // (found by WebSocketFuzzTest)
     HttpServerOptions options = new HttpServerOptions()
+      .setPerMessageWebSocketCompressionSupported(false)
+      .setPerFrameWebSocketCompressionSupported(false)
       .setMaxWebSocketFrameSize(wsLimit)
       .setMaxWebSocketMessageSize(wsLimit)
       .setMaxHeaderSize(config.maxHeaderBytes())

@@ -1,7 +1,9 @@
 package io.emp.api;
 
+import io.emp.core.LogSafe;
 import io.emp.core.bus.Addresses;
 import io.emp.core.events.BrokerEvent;
+import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.MessageConsumer;
@@ -30,14 +32,17 @@ final class ClientSocket {
   private final EventBus bus;
   private final ApiMetrics metrics;
   private final io.emp.core.auth.Principal who;
+  private final long messageLimit;
   private final Map<String, MessageConsumer<JsonObject>> subscriptions = new HashMap<>();
   private final Map<String, String> lastSent = new HashMap<>();
   /** Events of jobs whose subscription is being set up, delivered once its starting point is known. */
   private final Map<String, List<JsonObject>> holding = new HashMap<>();
   private boolean closed;
 
-  ClientSocket(ServerWebSocket ws, Jobs jobs, EventBus bus, ApiMetrics metrics, io.emp.core.auth.Principal who) {
+  ClientSocket(ServerWebSocket ws, Jobs jobs, EventBus bus, ApiMetrics metrics, io.emp.core.auth.Principal who,
+               long messageLimit) {
     this.who = who;
+    this.messageLimit = messageLimit;
     this.ws = ws;
     this.jobs = jobs;
     this.bus = bus;
@@ -47,10 +52,25 @@ final class ClientSocket {
   void start() {
     metrics.wsOpened();
     LOG.info("client socket opened from {}", ws.remoteAddress());
-    ws.textMessageHandler(this::onMessage);
-    ws.binaryMessageHandler(b -> error(null, ApiError.invalid("message", "send JSON as text frames")));
+    SocketMessages messages = new SocketMessages(ws, messageLimit, this::onMessage,
+      () -> error(null, ApiError.invalid("message", "send JSON as text frames")));
+    ws.frameHandler(messages::onFrame);
     ws.closeHandler(v -> close());
-    ws.exceptionHandler(e -> LOG.debug("client socket error: {}", e.toString()));
+    ws.exceptionHandler(this::onException);
+  }
+
+  /**
+   * Netty refuses a broken frame (reserved opcode or RSV bits, unmasked, oversized, a bad close frame)
+   * and Vert.x then drops the connection without a close frame (found by WebSocketFuzzTest): the client
+   * learns why from the close code the violation carries.
+   */
+  private void onException(Throwable e) {
+    if (e instanceof CorruptedWebSocketFrameException c && !closed) {
+      LOG.info("client socket {}: protocol violation: {}", ws.remoteAddress(), LogSafe.of(c.getMessage()));
+      ws.close((short) c.closeStatus().code(), LogSafe.of(c.getMessage(), 100));
+      return;
+    }
+    LOG.debug("client socket error: {}", LogSafe.of(e));
   }
 
   private void onMessage(String text) {

@@ -9,8 +9,10 @@ final class ClientSockets {
   private final Jobs jobs;
   private final EventBus bus;
   private final ApiMetrics metrics;
+  private final long messageLimit;
 
-  ClientSockets(Jobs jobs, EventBus bus, ApiMetrics metrics) {
+  ClientSockets(Jobs jobs, EventBus bus, ApiMetrics metrics, long messageLimit) {
+    this.messageLimit = messageLimit;
     this.jobs = jobs;
     this.bus = bus;
     this.metrics = metrics;
@@ -22,7 +24,7 @@ final class ClientSockets {
     }
     rc.request()
       .toWebSocket()
-      .onSuccess(ws -> new ClientSocket(ws, jobs, bus, metrics, TokenAuth.principal(rc)).start())
+      .onSuccess(ws -> new ClientSocket(ws, jobs, bus, metrics, TokenAuth.principal(rc), messageLimit).start())
       .onFailure(rc::fail);
   }
 }

@@ -251,7 +251,7 @@ class FuzzTest extends ApiTestBase {
     return submission(what, body.getBytes(StandardCharsets.UTF_8));
   }
 
-  private static JsonObject validBody(Random r) {
+  static JsonObject validBody(Random r) {
     JsonObject b = new JsonObject().put("service", pick(r, "comfyui", "s", "ollama", "a.b:c-d_e", "x".repeat(64)));
     if (r.nextBoolean()) {
       b.put("payload", r.nextBoolean()
@@ -307,7 +307,7 @@ class FuzzTest extends ApiTestBase {
     return submission("POST /api/jobs mutated " + did, b.encode());
   }
 
-  private static String mutate(Random r, JsonObject b) {
+  static String mutate(Random r, JsonObject b) {
     String field = FIELDS.get(r.nextInt(FIELDS.size()));
     switch (r.nextInt(11)) {
       case 0 -> b.put(field, Fuzz.hostileScalar(r));
