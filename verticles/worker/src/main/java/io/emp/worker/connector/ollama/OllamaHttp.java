@@ -53,6 +53,15 @@ final class OllamaHttp {
    * server holds no pooled connection); a non-2xx answer fails with its status and error.
    */
   Future<JsonObject> getJson(String path, long timeoutMs) {
+    // The whole exchange runs on one context. Called from a thread outside Vert.x (a test, a tool), the
+    // response could otherwise be emitted on the event loop before the caller's thread had set its
+    // body handlers, and the answer was lost (a probe timed out against a healthy server).
+    io.vertx.core.Promise<JsonObject> onContext = io.vertx.core.Promise.promise();
+    vertx.getOrCreateContext().runOnContext(v -> exchangeJson(path, timeoutMs).onComplete(onContext));
+    return onContext.future();
+  }
+
+  private Future<JsonObject> exchangeJson(String path, long timeoutMs) {
     JsonLines call = new JsonLines(vertx, timeoutMs);
     // The deadline fails the answer itself: a request still waiting for a pooled connection cannot be
     // reset, and a probe must answer within its time whatever the client is doing.

@@ -1,6 +1,7 @@
 package io.emp.worker.connector.openai;
 
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
@@ -65,6 +66,15 @@ final class OpenAiHttp {
    * server holds no pooled connection); a non-2xx answer fails with a {@link StatusException}.
    */
   Future<JsonObject> getJson(String path, long timeoutMs) {
+    // The whole exchange runs on one context. Called from a thread outside Vert.x (a test, a tool), the
+    // response could otherwise be emitted on the event loop before the caller's thread had set its
+    // body handlers: the answer was lost, or read twice (IllegalStateException).
+    Promise<JsonObject> onContext = Promise.promise();
+    vertx.getOrCreateContext().runOnContext(v -> exchangeJson(path, timeoutMs).onComplete(onContext));
+    return onContext.future();
+  }
+
+  private Future<JsonObject> exchangeJson(String path, long timeoutMs) {
     SseExchange call = new SseExchange(vertx, timeoutMs);
     long deadline = vertx.setTimer(timeoutMs, t -> call.abort());
     return call.open(client, options(HttpMethod.GET, path, timeoutMs), null)
