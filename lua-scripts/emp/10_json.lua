@@ -25,6 +25,46 @@ local function decode(s)
   return nil
 end
 
+-- Like decode, but refuses what JSON does not allow and cjson does by default (hex numbers, inf,
+-- nan): a document stored as sent must parse for every other reader (found by CapabilitiesFuzzTest).
+local function decode_strict(s)
+  if type(s) ~= 'string' or s == '' then return nil end
+  cjson.decode_invalid_numbers(false)
+  local ok, v = pcall(cjson.decode, s)
+  cjson.decode_invalid_numbers(true)
+  if ok then return v end
+  return nil
+end
+
+-- Whether s is well-formed UTF-8: no stray or missing continuation bytes, overlong forms,
+-- surrogates or code points beyond U+10FFFF. cjson passes any bytes through in strings.
+local function valid_utf8(s)
+  if not string.find(s, '[\128-\255]') then return true end
+  local i, n = 1, #s
+  while i <= n do
+    local c = string.byte(s, i)
+    if c < 0x80 then
+      i = i + 1
+    else
+      local len, min
+      if c >= 0xC2 and c <= 0xDF then len, min = 2, 0x80
+      elseif c >= 0xE0 and c <= 0xEF then len, min = 3, 0x800
+      elseif c >= 0xF0 and c <= 0xF4 then len, min = 4, 0x10000
+      else return false end
+      if i + len - 1 > n then return false end
+      local cp = c % (2 ^ (7 - len))
+      for k = 1, len - 1 do
+        local b = string.byte(s, i + k)
+        if b < 0x80 or b > 0xBF then return false end
+        cp = cp * 64 + (b - 0x80)
+      end
+      if cp < min or cp > 0x10FFFF or (cp >= 0xD800 and cp <= 0xDFFF) then return false end
+      i = i + len
+    end
+  end
+  return true
+end
+
 local function is_int(v, lo, hi)
   return type(v) == 'number' and v == math.floor(v) and v >= lo and v <= hi
 end

@@ -89,10 +89,21 @@ local function normalize_requirements(req, service)
   return n
 end
 
+-- Model names are kept comma-separated in the worker hash ('mods'): a comma would split one name in two.
+local function model_list(v)
+  if not string_list(v) then return false end
+  for _, m in ipairs(v) do
+    if string.find(m, ',', 1, true) then return false end
+  end
+  return true
+end
+
 -- Validates a worker capability document. Returns field, message on error, nil when valid.
 local function validate_caps(c)
   if not is_object(c) or next(c) == nil then return 'capabilities', 'must be a non-empty object' end
-  if not valid_value(c, 0) then return 'capabilities', 'must not contain null or non-finite values' end
+  if not valid_value(c, 0) then
+    return 'capabilities', 'must not contain null, non-finite numbers or values nested more than 5 levels deep'
+  end
   if not string_list(c.services) then
     return 'capabilities.services', 'must be an array of service names (empty: no healthy backend)'
   end
@@ -110,11 +121,13 @@ local function validate_caps(c)
     if c[k] ~= nil and type(c[k]) ~= 'number' then return 'capabilities.' .. k, 'must be a number' end
   end
   local m = c.models
-  if m ~= nil and m ~= 'all' and not string_list(m) then
-    if not is_object(m) then return 'capabilities.models', 'must be "all", an array or an object per service' end
+  if m ~= nil and m ~= 'all' and not model_list(m) then
+    if not is_object(m) then
+      return 'capabilities.models', 'must be "all", an array of model names (without commas) or an object per service'
+    end
     for svc, list in pairs(m) do
-      if list ~= 'all' and not string_list(list) then
-        return 'capabilities.models.' .. svc, 'must be "all" or an array of model names'
+      if list ~= 'all' and not model_list(list) then
+        return 'capabilities.models.' .. svc, 'must be "all" or an array of model names (without commas)'
       end
     end
   end
@@ -130,7 +143,10 @@ local function validate_caps(c)
       end
     end
   end
-  for _, k in ipairs({ 'workflow_id', 'pool', 'geographic_region' }) do
+  if c.pool ~= nil and not valid_name(c.pool, 64) then
+    return 'capabilities.pool', 'must be 1-64 characters of [A-Za-z0-9_.:-] (as a job\'s pool)'
+  end
+  for _, k in ipairs({ 'workflow_id', 'geographic_region' }) do
     if c[k] ~= nil and (type(c[k]) ~= 'string' or c[k] == '') then
       return 'capabilities.' .. k, 'must be a non-empty string'
     end
@@ -147,6 +163,18 @@ local function validate_caps(c)
     return 'capabilities.download_bytes_per_s', 'must be a positive number'
   end
   return nil
+end
+
+-- Decodes and validates a capability document as sent. Returns the document, or nil, field, message.
+local function decode_caps(text)
+  if type(text) ~= 'string' or not valid_utf8(text) then return nil, 'capabilities', 'must be valid UTF-8' end
+  local c = decode_strict(text)
+  if c == nil then
+    return nil, 'capabilities', 'must be a JSON object (strict JSON: no hex, NaN or Infinity numbers)'
+  end
+  local bad, why = validate_caps(c)
+  if bad then return nil, bad, why end
+  return c
 end
 
 -- Dotted-path lookup: 'location.region' reads caps.location.region (a literal key wins).

@@ -71,9 +71,8 @@ local function register_worker(keys, args)
   local P, wid, machine = keys[1], args[1], args[2]
   if not valid_name(wid, 128) then return err(E_INVALID, 'worker_id', 'must be 1-128 characters of [A-Za-z0-9_.:-]') end
   if not valid_name(machine, 128) then return err(E_INVALID, 'machine_id', 'must be 1-128 characters of [A-Za-z0-9_.:-]') end
-  local caps = decode(args[3])
-  local bad, why = validate_caps(caps)
-  if bad then return err(E_INVALID, bad, why) end
+  local caps, bad, why = decode_caps(args[3])
+  if not caps then return err(E_INVALID, bad, why) end
   local slots = tonumber(args[4])
   if not is_int(slots, 1, 256) then return err(E_INVALID, 'slots', 'must be an integer 1-256') end
   local now = now_ms()
@@ -140,9 +139,8 @@ local function update_worker(keys, args)
   local P, wid = keys[1], args[1]
   local w = load_worker(P, wid)
   if not w then return err(E_UNKNOWN_WORKER, 'worker', 'unknown or departed worker ' .. tostring(wid)) end
-  local caps = decode(args[2])
-  local bad, why = validate_caps(caps)
-  if bad then return err(E_INVALID, bad, why) end
+  local caps, bad, why = decode_caps(args[2])
+  if not caps then return err(E_INVALID, bad, why) end
   local connectors = args[3] or ''
   if connectors ~= '' and not is_object(decode(connectors)) then
     return err(E_INVALID, 'connectors', 'must be a JSON object')
