@@ -32,6 +32,9 @@ public final class NodesConfig {
   public static List<NodeSpec> load(Path file) {
     try {
       return parse(Files.readString(file, StandardCharsets.UTF_8));
+    } catch (java.nio.charset.CharacterCodingException e) {
+      // the bare exception says only "Input length = 1" (found by NodesConfigFuzzTest)
+      throw new NodeConfigException(List.of("cannot read node config " + file + ": not valid UTF-8"));
     } catch (IOException e) {
       throw new NodeConfigException(List.of("cannot read node config " + file + ": " + e.getMessage()));
     }

@@ -76,6 +76,9 @@ public record MachineSpec(
     String text;
     try {
       text = Files.readString(file, StandardCharsets.UTF_8);
+    } catch (java.nio.charset.CharacterCodingException e) {
+      // the bare exception says only "Input length = 1" (found by MachineSpecFuzzTest)
+      throw new ConfigException("EMP_MACHINE_SPEC=" + file + ": the machine spec is not valid UTF-8");
     } catch (IOException e) {
       throw new ConfigException("EMP_MACHINE_SPEC=" + file + ": cannot read the machine spec: " + e);
     }
