@@ -1,5 +1,6 @@
 package io.emp.api;
 
+import io.emp.core.LogSafe;
 import io.emp.core.bus.Addresses;
 import io.emp.core.events.BrokerEvent;
 import io.emp.core.model.Job;
@@ -249,7 +250,7 @@ final class SseStream {
 
   /** A client that does not read would make us buffer without bound; it resumes with Last-Event-ID. */
   private void disconnect() {
-    LOG.info("closing the event stream of {}: the client is not reading", label);
+    LOG.info("closing the event stream of {}: the client is not reading", LogSafe.of(label));
     release();
     response.reset();
   }

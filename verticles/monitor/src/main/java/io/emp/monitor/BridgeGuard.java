@@ -1,5 +1,6 @@
 package io.emp.monitor;
 
+import io.emp.core.LogSafe;
 import io.emp.core.bus.Addresses;
 import io.vertx.core.Handler;
 import io.vertx.core.json.JsonObject;
@@ -72,7 +73,8 @@ final class BridgeGuard implements Handler<BridgeEvent> {
   private void decide(BridgeEvent event, boolean permitted, boolean needsRead) {
     String address = address(event);
     if (!permitted) {
-      LOG.warn("bridge refused {} to {} from {}: address not permitted", event.type(), address, remote(event));
+      LOG.warn("bridge refused {} to {} from {}: address not permitted", event.type(), LogSafe.of(address, 200),
+        remote(event));
       event.complete(false);
       return;
     }
@@ -80,7 +82,7 @@ final class BridgeGuard implements Handler<BridgeEvent> {
     String presented = headers == null ? null : headers.getString(OperatorToken.HEADER);
     int refusal = needsRead ? token.check(presented, io.emp.core.auth.Scope.READ) : token.known(presented);
     if (refusal != 0) {
-      LOG.warn("bridge refused {} to {} from {}: {}", event.type(), address, remote(event),
+      LOG.warn("bridge refused {} to {} from {}: {}", event.type(), LogSafe.of(address, 200), remote(event),
         refusal == 401 ? "no token" : "unknown token or no read scope");
       event.complete(false);
       return;

@@ -2,6 +2,7 @@ package io.emp.monitor;
 
 import io.emp.api.ApiError;
 import io.emp.api.Operations;
+import io.emp.core.LogSafe;
 import io.emp.core.bus.Addresses;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.EventBus;
@@ -90,7 +91,7 @@ final class CommandRpc {
     };
     return result.onSuccess(r -> {
       if (!op.equals("tail_logs")) {
-        LOG.info("operator {}: {}", op, summary(body));
+        LOG.info("operator {}: {}", op, LogSafe.of(summary(body)));
       }
     });
   }

@@ -1,6 +1,7 @@
 package io.emp.monitor;
 
 import io.emp.api.Operations;
+import io.emp.core.LogSafe;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
@@ -53,7 +54,7 @@ final class Rpc {
         msg.reply(ar.result());
       } else {
         Operations.Refusal r = Operations.error(ar.cause());
-        LOG.debug("{} refused: {}", msg.address(), r.error());
+        LOG.debug("{} refused: {}", msg.address(), LogSafe.of(r.error()));
         msg.fail(r.status(), r.error().encode());
       }
     });

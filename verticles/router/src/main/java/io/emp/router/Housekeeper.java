@@ -1,5 +1,6 @@
 package io.emp.router;
 
+import io.emp.core.LogSafe;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.util.function.Supplier;
@@ -59,7 +60,7 @@ final class Housekeeper {
     }
     f.onComplete(ar -> {
       if (ar.failed() && !failing) {
-        LOG.warn("{} failed: {} (will keep trying every {} ms)", name, ar.cause().getMessage(), intervalMs);
+        LOG.warn("{} failed: {} (will keep trying every {} ms)", name, LogSafe.of(ar.cause().getMessage()), intervalMs);
       } else if (ar.succeeded() && failing) {
         LOG.info("{} recovered", name);
       }

@@ -1,5 +1,6 @@
 package io.emp.router;
 
+import io.emp.core.LogSafe;
 import io.emp.core.store.BrokerStore;
 import io.emp.core.store.MachineRegistry;
 import io.micrometer.core.instrument.Counter;
@@ -57,13 +58,14 @@ final class PlacementPlanner {
       .compose(id -> {
         issued.put(d.key(), now);
         (d.action().equals("prefetch") ? prefetches : evictions).increment();
-        LOG.info("placement: {} {} on {} ({})", d.action(), d.model(), d.machine(), d.reason());
+        LOG.info("placement: {} {} on {} ({})", d.action(), LogSafe.of(d.model()), LogSafe.of(d.machine()), d.reason());
         return machines.event(d.machine(), "machine.placement", new JsonObject()
           .put("action", d.action()).put("model", d.model()).put("pool", d.pool())
           .put("forecast", String.format("%.2f", d.forecast())).put("reason", d.reason()).put("command_id", id));
       })
       .recover(e -> {
-        LOG.warn("placement: {} {} on {} refused: {}", d.action(), d.model(), d.machine(), e.getMessage());
+        LOG.warn("placement: {} {} on {} refused: {}", d.action(), LogSafe.of(d.model()), LogSafe.of(d.machine()),
+          LogSafe.of(e.getMessage()));
         return Future.succeededFuture();
       });
   }

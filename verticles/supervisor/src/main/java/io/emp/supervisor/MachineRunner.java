@@ -1,5 +1,6 @@
 package io.emp.supervisor;
 
+import io.emp.core.LogSafe;
 import io.emp.core.config.EnvConfig;
 import io.emp.supervisor.nodes.InstallOptions;
 import io.emp.supervisor.nodes.InstallResult;
@@ -103,7 +104,7 @@ final class MachineRunner {
       .compose(v -> startInProcessWorkers())
       .onSuccess(v -> setPhase("ready"))
       .onFailure(e -> {
-        LOG.error("machine {}: bootstrap incomplete: {}", config.machineId(), e.getMessage());
+        LOG.error("machine {}: bootstrap incomplete: {}", config.machineId(), LogSafe.of(e.getMessage()));
         onStep.accept("bootstrap_failed", new JsonObject().put("error", String.valueOf(e.getMessage())));
       });
     return bootstrap;
@@ -194,7 +195,8 @@ final class MachineRunner {
         NodeInstaller installer = new NodeInstaller(options, out);
         var nodes = NodesConfig.load(config.nodesConfig());
         InstallResult r = config.nodesMode().equals("env-only") ? installer.writeEnvFiles(nodes) : installer.install(nodes);
-        LOG.info("custom nodes:\n{}", buf.toString(StandardCharsets.UTF_8));
+        // one log line per installer line: node names, urls and git output are not ours to trust
+        buf.toString(StandardCharsets.UTF_8).lines().forEach(l -> LOG.info("custom nodes: {}", LogSafe.of(l)));
         if (!r.ok()) {
           throw new IllegalStateException("custom nodes failed: " + r.failedRequired());
         }

@@ -1,5 +1,6 @@
 package io.emp.supervisor;
 
+import io.emp.core.LogSafe;
 import io.emp.core.config.EnvConfig;
 import io.emp.core.metrics.Metrics;
 import io.emp.core.redis.RedisClients;
@@ -130,7 +131,7 @@ public final class SupervisorVerticle extends VerticleBase {
         }
       })
       .onFailure(e -> {
-        LOG.warn("machine {}: Redis not ready ({}); retrying in {} ms", config.machineId(), e.getMessage(), backoffMs);
+        LOG.warn("machine {}: Redis not ready ({}); retrying in {} ms", config.machineId(), LogSafe.of(e.getMessage()), backoffMs);
         vertx.setTimer(backoffMs, t -> connectRedis(library, Math.min(10_000, backoffMs * 2)));
       });
   }
@@ -146,13 +147,15 @@ public final class SupervisorVerticle extends VerticleBase {
       running = SupervisorCommands.Running.of(Future.succeededFuture(SupervisorCommands.Outcome.failed(
         "expired: queued more than " + config.commandMaxAgeMs() + " ms ago while the supervisor was not running")));
     } else {
-      LOG.info("machine {}: command {} {} {}", config.machineId(), id, in.command(), in.args().encode());
+      LOG.info("machine {}: command {} {} {}", config.machineId(), LogSafe.of(id), LogSafe.of(in.command()),
+        LogSafe.of(in.args().encode()));
       running = new SupervisorCommands(runner, models, this::changed).start(in.command(), in.args());
     }
     Future<Void> reported = running.outcome()
       .recover(e -> Future.succeededFuture(SupervisorCommands.Outcome.failed(String.valueOf(e.getMessage()))))
       .compose(o -> registry.commandDone(config.machineId(), id, in.command(), o.ok(), o.result()))
-      .onFailure(e -> LOG.warn("machine {}: could not report command {}: {}", config.machineId(), id, e.toString()));
+      .onFailure(e -> LOG.warn("machine {}: could not report command {}: {}", config.machineId(), LogSafe.of(id),
+        LogSafe.of(e)));
     return running.accepted().compose(v -> running.outcome().isComplete() ? reported : Future.succeededFuture());
   }
 

@@ -1,5 +1,6 @@
 package io.emp.worker;
 
+import io.emp.core.LogSafe;
 import io.emp.worker.connector.Connector;
 import io.emp.worker.connector.ConnectorHealth;
 import io.micrometer.core.instrument.Gauge;
@@ -140,7 +141,7 @@ final class ConnectorHealthMonitor {
         if (old != null && h.healthy()) {
           LOG.info("worker {}: connector {} is back up; service restored", workerId, service);
         } else if (!h.healthy()) {
-          LOG.warn("worker {}: connector {} is down ({}); service withdrawn", workerId, service, h.detail());
+          LOG.warn("worker {}: connector {} is down ({}); service withdrawn", workerId, service, LogSafe.of(h.detail()));
         }
         if (h.healthy() != wasUp) {
           UP.merge(service, h.healthy() ? 1 : -1, Integer::sum);

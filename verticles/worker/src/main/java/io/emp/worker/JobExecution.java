@@ -1,5 +1,6 @@
 package io.emp.worker;
 
+import io.emp.core.LogSafe;
 import io.emp.core.model.ClaimedJob;
 import io.emp.core.store.BrokerStore;
 import io.emp.worker.connector.Connector;
@@ -104,7 +105,7 @@ final class JobExecution {
       .compose(this::drainProgress)
       .compose(this::report)
       .recover(e -> {
-        LOG.error("worker {} job {}: unexpected error, giving the job up: {}", workerId, id(), e.toString(), e);
+        LOG.error("worker {} job {}: unexpected error, giving the job up: {}", workerId, id(), LogSafe.of(e), e);
         return Future.succeededFuture("lost");
       })
       .andThen(ar -> cancelTimers());
@@ -149,10 +150,10 @@ final class JobExecution {
       if (ar.succeeded() && ar.result()) {
         cancel(CancelReason.REQUESTED);
       } else if (ar.failed() && OutcomeReporter.lostLease(ar.cause())) {
-        LOG.warn("worker {} job {}: lease lost before start ({})", workerId, id(), ar.cause().getMessage());
+        LOG.warn("worker {} job {}: lease lost before start ({})", workerId, id(), LogSafe.of(ar.cause().getMessage()));
         cancel(CancelReason.LOST);
       } else if (ar.failed()) {
-        LOG.warn("worker {} job {}: could not mark it running, running anyway: {}", workerId, id(), ar.cause().toString());
+        LOG.warn("worker {} job {}: could not mark it running, running anyway: {}", workerId, id(), LogSafe.of(ar.cause()));
       }
       return Future.succeededFuture();
     });
@@ -204,9 +205,9 @@ final class JobExecution {
     return reportOnce(outcome).recover(e -> {
       if (OutcomeReporter.lostLease(e)) {
         LOG.warn("worker {} job {}: {} refused ({}): the lease was lost, result dropped", workerId, id(),
-          outcome.succeeded() ? "complete" : "report", e.getMessage());
+          outcome.succeeded() ? "complete" : "report", LogSafe.of(e.getMessage()));
       } else {
-        LOG.error("worker {} job {}: could not report the outcome, the lease will expire: {}", workerId, id(), e.toString());
+        LOG.error("worker {} job {}: could not report the outcome, the lease will expire: {}", workerId, id(), LogSafe.of(e));
       }
       return Future.succeededFuture("lost");
     });

@@ -1,5 +1,6 @@
 package io.emp.worker;
 
+import io.emp.core.LogSafe;
 import io.emp.core.model.ClaimedJob;
 import io.emp.core.model.JobStatus;
 import io.emp.core.store.BrokerError;
@@ -62,7 +63,7 @@ final class OutcomeReporter {
   Future<String> fail(String message, boolean retryable, String reason, Long minDelayMs) {
     return reliably(() -> store.fail(job.id(), workerId, job.token(), message, retryable, reason, minDelayMs)).map(f -> {
       LOG.info("worker {} job {}: attempt {} failed ({}): {} -> {}", workerId, job.id(), job.job().attempt(),
-        retryable ? "retryable" : "not retryable", message, f.status().wire());
+        retryable ? "retryable" : "not retryable", LogSafe.of(message), f.status().wire());
       return f.status() == JobStatus.CANCELLED ? "cancelled" : "failed";
     });
   }

@@ -1,6 +1,7 @@
 package io.emp.core.events;
 
 import io.emp.core.Keys;
+import io.emp.core.LogSafe;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.redis.client.Command;
@@ -97,7 +98,7 @@ public final class EventTailer {
       try {
         consumer.accept(e);
       } catch (RuntimeException ex) {
-        LOG.warn("event consumer failed on {} {}", e.type(), e.id(), ex);
+        LOG.warn("event consumer failed on {} {}", LogSafe.of(e.type()), LogSafe.of(e.id()), ex);
       }
     }
   }
@@ -117,7 +118,7 @@ public final class EventTailer {
     if (!running) {
       return;
     }
-    LOG.warn("event stream read failed ({}); retrying in {} ms", e.getMessage(), backoffMs);
+    LOG.warn("event stream read failed ({}); retrying in {} ms", LogSafe.of(e.getMessage()), backoffMs);
     RedisConnection c = connection;
     connection = null;
     if (c != null) {

@@ -1,5 +1,6 @@
 package io.emp.core.launch;
 
+import io.emp.core.LogSafe;
 import io.emp.core.cluster.ClusterSettings;
 import io.emp.core.config.ConfigException;
 import io.emp.core.config.EnvConfig;
@@ -73,7 +74,7 @@ public final class EmpLauncher {
           cluster.members());
       } catch (Exception e) {
         Throwable cause = e.getCause() == null ? e : e.getCause();
-        LOG.error("{} could not join cluster {}: {}", role, cluster.name(), cause.getMessage(), cause);
+        LOG.error("{} could not join cluster {}: {}", role, cluster.name(), LogSafe.of(cause.getMessage()), cause);
         System.err.println(role + " could not join cluster " + cluster.name() + ": " + cause.getMessage());
         System.exit(1);
         return null;
@@ -89,7 +90,7 @@ public final class EmpLauncher {
       deployed.toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
     } catch (Exception e) {
       Throwable cause = e.getCause() == null ? e : e.getCause();
-      LOG.error("{} failed to start: {}", role, cause.getMessage(), cause);
+      LOG.error("{} failed to start: {}", role, LogSafe.of(cause.getMessage()), cause);
       System.err.println(role + " failed to start: " + cause.getMessage());
       vertx.close();
       System.exit(1);

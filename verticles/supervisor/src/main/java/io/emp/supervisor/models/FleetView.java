@@ -1,5 +1,6 @@
 package io.emp.supervisor.models;
 
+import io.emp.core.LogSafe;
 import io.emp.core.store.BrokerStore;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
@@ -50,7 +51,7 @@ final class FleetView {
       .map(doc -> Eviction.forecast(doc.getJsonObject("demand"), doc.getLong("now", System.currentTimeMillis()),
         demandHours, ModelsConfig.ALPHA))
       .recover(e -> {
-        LOG.info("models: no demand history ({}); evicting by last use", e.getMessage());
+        LOG.info("models: no demand history ({}); evicting by last use", LogSafe.of(e.getMessage()));
         return Future.succeededFuture(Map.of());
       });
   }

@@ -1,5 +1,6 @@
 package io.emp.supervisor.models;
 
+import io.emp.core.LogSafe;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
@@ -60,7 +61,7 @@ final class Inventory {
           continue;
         }
         if (!ModelCatalog.validName(name)) {
-          LOG.warn("models: ignoring {}: not a valid model name ([A-Za-z0-9_.:-], at most 256)", p);
+          LOG.warn("models: ignoring {}: not a valid model name ([A-Za-z0-9_.:-], at most 256)", LogSafe.of(p));
           continue;
         }
         long size = Files.size(p);

@@ -1,5 +1,6 @@
 package io.emp.supervisor.models;
 
+import io.emp.core.LogSafe;
 import io.emp.core.config.ConfigException;
 import java.io.IOException;
 import java.net.URI;
@@ -76,7 +77,7 @@ public record ModelCatalog(Map<String, Entry> entries, long modifiedAt) {
       LOG.info("models: catalog {} reloaded: {} model(s)", file, fresh.entries().size());
       return fresh;
     } catch (IOException | ConfigException e) {
-      LOG.warn("models: catalog {} unreadable ({}); keeping the previous one", file, e.getMessage());
+      LOG.warn("models: catalog {} unreadable ({}); keeping the previous one", file, LogSafe.of(e.getMessage()));
       return this;
     }
   }

@@ -1,5 +1,6 @@
 package io.emp.worker.connector;
 
+import io.emp.core.LogSafe;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
@@ -113,7 +114,7 @@ public final class JobContext {
     try {
       hook.run();
     } catch (RuntimeException e) {
-      LOG.warn("job {}: cancel hook failed: {}", jobId, e.toString(), e);
+      LOG.warn("job {}: cancel hook failed: {}", jobId, LogSafe.of(e), e);
     }
   }
 }

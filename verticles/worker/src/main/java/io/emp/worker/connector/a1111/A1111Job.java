@@ -1,5 +1,6 @@
 package io.emp.worker.connector.a1111;
 
+import io.emp.core.LogSafe;
 import io.emp.worker.connector.JobContext;
 import io.emp.worker.connector.JobOutcome;
 import io.emp.worker.connector.http.BackendFailure;
@@ -79,7 +80,7 @@ final class A1111Job {
         report(ar.result());
       } else {
         LOG.debug("job {}: a1111 progress poll failed: {}", job.jobId(),
-          ar.failed() ? ar.cause().getMessage() : "HTTP " + ar.result().status());
+          LogSafe.of(ar.failed() ? ar.cause().getMessage() : "HTTP " + ar.result().status()));
       }
       schedulePoll();
     });

@@ -1,5 +1,6 @@
 package io.emp.worker.connector.comfyui;
 
+import io.emp.core.LogSafe;
 import io.emp.worker.connector.JobContext;
 import io.emp.worker.connector.JobOutcome;
 import io.vertx.core.Context;
@@ -99,9 +100,9 @@ final class PromptRun implements PromptEvents.Listener {
   private Void submitted(ComfyUiApi.Submitted s) {
     submitting = false;
     promptId = s.promptId();
-    LOG.info("job {}: ComfyUI prompt {} queued as #{} (client {})", job.jobId(), promptId, s.number(), clientId);
+    LOG.info("job {}: ComfyUI prompt {} queued as #{} (client {})", job.jobId(), LogSafe.of(promptId), s.number(), clientId);
     if (!s.nodeErrors().isEmpty()) {
-      LOG.warn("job {}: ComfyUI skips outputs that failed validation: {}", job.jobId(), ComfyUiApi.snippet(s.nodeErrors().encode()));
+      LOG.warn("job {}: ComfyUI skips outputs that failed validation: {}", job.jobId(), LogSafe.of(ComfyUiApi.snippet(s.nodeErrors().encode())));
     }
     if (cancelRequested) {
       stopAtBackend().onComplete(ar -> finish(JobOutcome.cancelled()));
@@ -235,7 +236,7 @@ final class PromptRun implements PromptEvents.Listener {
       })
       .recover(e -> {
         unreachable++;
-        LOG.warn("job {}: ComfyUI status check failed ({} in a row): {}", job.jobId(), unreachable, e.toString());
+        LOG.warn("job {}: ComfyUI status check failed ({} in a row): {}", job.jobId(), unreachable, LogSafe.of(e));
         if (unreachable > settings.wsReconnectAttempts() && !finishing) {
           JobOutcome.Failure f = (JobOutcome.Failure) ComfyUiException.outcome(e);
           finish(JobOutcome.failure("lost contact with ComfyUI while prompt " + promptId + " ran: " + f.message(), true));
@@ -268,9 +269,9 @@ final class PromptRun implements PromptEvents.Listener {
   /** Stops the prompt at ComfyUI with short timeouts, so the worker gets its slot back promptly. */
   private Future<Void> stopAtBackend() {
     return control.stop(promptId, Math.min(api.timeoutMs(), CANCEL_CALL_MS))
-      .onSuccess(v -> LOG.info("job {}: ComfyUI prompt {} stopped ({})", job.jobId(), promptId, job.cancelReason()))
+      .onSuccess(v -> LOG.info("job {}: ComfyUI prompt {} stopped ({})", job.jobId(), LogSafe.of(promptId), job.cancelReason()))
       .recover(e -> {
-        LOG.warn("job {}: could not stop ComfyUI prompt {}: {}", job.jobId(), promptId, e.toString());
+        LOG.warn("job {}: could not stop ComfyUI prompt {}: {}", job.jobId(), LogSafe.of(promptId), LogSafe.of(e));
         return Future.succeededFuture();
       });
   }
@@ -292,7 +293,7 @@ final class PromptRun implements PromptEvents.Listener {
     }
     if (outcome instanceof JobOutcome.Failure f) {
       LOG.info("job {}: ComfyUI {} ended: {} (retryable {})", job.jobId(),
-        promptId == null ? "run (no prompt queued)" : "prompt " + promptId, f.message(), f.retryable());
+        LogSafe.of(promptId == null ? "run (no prompt queued)" : "prompt " + promptId), LogSafe.of(f.message()), f.retryable());
     }
   }
 

@@ -1,5 +1,6 @@
 package io.emp.worker.connector.ollama;
 
+import io.emp.core.LogSafe;
 import io.emp.worker.connector.JobContext;
 import io.emp.worker.connector.JobOutcome;
 import io.emp.worker.connector.http.BackendFailure;
@@ -92,7 +93,7 @@ final class OllamaJob {
   }
 
   private Future<JobOutcome> pull() {
-    LOG.info("job {}: model {} is not on {}; pulling it", job.jobId(), request.model(), settings.displayUrl());
+    LOG.info("job {}: model {} is not on {}; pulling it", job.jobId(), LogSafe.of(request.model()), settings.displayUrl());
     OllamaPull pull = new OllamaPull(request.model(), job, PULL_SHARE);
     JsonLines call = track(http.lines());
     JsonObject body = new JsonObject().put("model", request.model()).put("stream", true);
@@ -100,7 +101,7 @@ final class OllamaJob {
       .compose(resp -> resp.statusCode() / 100 == 2
         ? call.read(resp, pull::onLine, pull::onEnd)
         : call.errorText(resp).map(e -> pull.failed("HTTP " + resp.statusCode() + ": " + e)))
-      .andThen(ar -> LOG.info("job {}: pull of {} {}", job.jobId(), request.model(),
+      .andThen(ar -> LOG.info("job {}: pull of {} {}", job.jobId(), LogSafe.of(request.model()),
         ar.succeeded() && ar.result().succeeded() ? "done" : "failed"));
   }
 

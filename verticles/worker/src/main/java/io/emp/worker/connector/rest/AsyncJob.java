@@ -1,5 +1,6 @@
 package io.emp.worker.connector.rest;
 
+import io.emp.core.LogSafe;
 import io.emp.worker.connector.JobContext;
 import io.emp.worker.connector.JobOutcome;
 import io.vertx.core.Future;
@@ -79,7 +80,7 @@ final class AsyncJob {
       return;
     }
     remoteId = String.valueOf(id);
-    LOG.info("job {}: submitted to {} as {}", job.jobId(), settings.service(), remoteId);
+    LOG.info("job {}: submitted to {} as {}", job.jobId(), settings.service(), LogSafe.of(remoteId));
     if (settings.stateField().get(doc) instanceof String) {
       onStatus(doc); // some backends answer a quick job at once
     } else {
@@ -133,7 +134,7 @@ final class AsyncJob {
   private void pollFailed(JobOutcome failure) {
     JobOutcome.Failure f = (JobOutcome.Failure) failure;
     if (f.retryable() && ++pollErrors < MAX_POLL_ERRORS) {
-      LOG.warn("job {}: poll {} of {} failed, trying again: {}", job.jobId(), pollErrors, MAX_POLL_ERRORS, f.message());
+      LOG.warn("job {}: poll {} of {} failed, trying again: {}", job.jobId(), pollErrors, MAX_POLL_ERRORS, LogSafe.of(f.message()));
       schedule();
     } else {
       finish(failure);
@@ -199,8 +200,8 @@ final class AsyncJob {
     String path = RestAsyncSettings.withId(settings.cancelPath(), remoteId);
     backend.send(HttpMethod.POST, path, CANCEL_TIMEOUT_MS).reply().onComplete(ar -> {
       if (ar.failed() || !ar.result().is2xx()) {
-        LOG.warn("job {}: cancelling remote job {} failed: {}", job.jobId(), remoteId,
-          ar.failed() ? ar.cause().getMessage() : "HTTP " + ar.result().status());
+        LOG.warn("job {}: cancelling remote job {} failed: {}", job.jobId(), LogSafe.of(remoteId),
+          LogSafe.of(ar.failed() ? ar.cause().getMessage() : "HTTP " + ar.result().status()));
       }
       outcome.tryComplete(JobOutcome.cancelled());
     });
