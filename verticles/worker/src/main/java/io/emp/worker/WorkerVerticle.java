@@ -1,5 +1,6 @@
 package io.emp.worker;
 
+import io.emp.core.LogSafe;
 import io.emp.core.model.Results;
 import io.emp.core.model.WorkerCapabilities;
 import io.emp.core.store.BrokerError;
@@ -170,7 +171,7 @@ public final class WorkerVerticle extends VerticleBase {
   private Future<Void> stopConnectors() {
     Future<Void> stopped = Future.join(connectors.values().stream()
         .map(c -> c.stop().recover(e -> {
-          LOG.warn("worker {}: connector {} did not stop cleanly: {}", workerId, c.service(), e.toString());
+          LOG.warn("worker {}: connector {} did not stop cleanly: {}", workerId, c.service(), LogSafe.of(e));
           return Future.succeededFuture();
         }))
         .toList())
@@ -204,7 +205,7 @@ public final class WorkerVerticle extends VerticleBase {
       .onSuccess(v -> capabilitiesDirty = false)
       .recover(e -> {
         capabilitiesDirty = true;
-        LOG.warn("worker {}: could not publish its capabilities ({}); will retry", workerId, e.toString());
+        LOG.warn("worker {}: could not publish its capabilities ({}); will retry", workerId, LogSafe.of(e));
         return Future.succeededFuture();
       });
   }
@@ -263,7 +264,7 @@ public final class WorkerVerticle extends VerticleBase {
         return;
       }
       long delay = backoff.nextDelayMs();
-      LOG.warn("worker {}: re-registration failed ({}), retrying in {} ms", workerId, ar.cause().toString(), delay);
+      LOG.warn("worker {}: re-registration failed ({}), retrying in {} ms", workerId, LogSafe.of(ar.cause()), delay);
       vertx.setTimer(delay, t -> registerUntilDone(backoff));
     });
   }
@@ -273,9 +274,9 @@ public final class WorkerVerticle extends VerticleBase {
     reply.lost().forEach(l -> {
       // a heartbeat sent with a lease the completion then ended reports it lost: nothing to abort, no warning
       if (runner.lost(l.id(), l.token())) {
-        LOG.warn("worker {} job {}: lease lost (heartbeat); aborting", workerId, l.id());
+        LOG.warn("worker {} job {}: lease lost (heartbeat); aborting", workerId, LogSafe.of(l.id()));
       } else {
-        LOG.debug("worker {} job {}: lease reported lost after the job ended here", workerId, l.id());
+        LOG.debug("worker {} job {}: lease reported lost after the job ended here", workerId, LogSafe.of(l.id()));
       }
     });
   }
@@ -284,10 +285,10 @@ public final class WorkerVerticle extends VerticleBase {
   private void control(String notice) {
     if (notice.startsWith("cancel:")) {
       String jobId = notice.substring("cancel:".length());
-      LOG.info("worker {} job {}: cancel requested", workerId, jobId);
+      LOG.info("worker {} job {}: cancel requested", workerId, LogSafe.of(jobId));
       runner.cancel(jobId, CancelReason.REQUESTED);
     } else {
-      LOG.warn("worker {}: ignoring unknown control notice '{}'", workerId, notice);
+      LOG.warn("worker {}: ignoring unknown control notice '{}'", workerId, LogSafe.of(notice));
     }
   }
 
@@ -312,7 +313,7 @@ public final class WorkerVerticle extends VerticleBase {
       })
       .recover(e -> {
         if (!BrokerException.is(e, BrokerError.UNKNOWN_WORKER)) {
-          LOG.warn("worker {}: could not deregister ({}); its leases will expire", workerId, e.toString());
+          LOG.warn("worker {}: could not deregister ({}); its leases will expire", workerId, LogSafe.of(e));
         }
         return Future.succeededFuture();
       });

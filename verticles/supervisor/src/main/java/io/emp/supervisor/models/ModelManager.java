@@ -205,7 +205,7 @@ public final class ModelManager {
       ModelMetrics.downloaded(true, a.entry.bytes(), System.currentTimeMillis() - a.startedAt);
     } else {
       ModelMetrics.downloaded(false, 0, 0);
-      LOG.warn("models: download of {} failed: {}", a.name, failure.getMessage());
+      LOG.warn("models: download of {} failed: {}", io.emp.core.LogSafe.of(a.name), io.emp.core.LogSafe.of(failure.getMessage()));
       outcome = ModelOutcome.failed(a.name, String.valueOf(failure.getMessage()));
     }
     onChange.run();
