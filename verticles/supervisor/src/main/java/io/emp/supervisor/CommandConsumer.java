@@ -20,8 +20,11 @@ import org.slf4j.LoggerFactory;
  * command once, in order, after the last one this machine reported done. Commands older than
  * {@code maxAgeMs} (queued while the supervisor was down) are reported as expired instead of run:
  * a restart asked for an hour ago is not what an operator wants now.
+ *
+ * <p>Public so that the fleet simulator's machines (verticles/bench) read their command streams with
+ * this same code.
  */
-final class CommandConsumer {
+public final class CommandConsumer {
   private static final Logger LOG = LoggerFactory.getLogger(CommandConsumer.class);
   private final Vertx vertx;
   private final Redis redis;
@@ -34,10 +37,10 @@ final class CommandConsumer {
   private long backoffMs = 200;
 
   /** One command read from the stream. */
-  record Incoming(String id, String command, JsonObject args, boolean expired) {
+  public record Incoming(String id, String command, JsonObject args, boolean expired) {
   }
 
-  CommandConsumer(Vertx vertx, Redis redis, Keys keys, String machineId, String afterId, long maxAgeMs,
+  public CommandConsumer(Vertx vertx, Redis redis, Keys keys, String machineId, String afterId, long maxAgeMs,
                   BiFunction<String, Incoming, Future<Void>> handler) {
     this.vertx = vertx;
     this.redis = redis;
@@ -47,11 +50,11 @@ final class CommandConsumer {
     this.handler = handler;
   }
 
-  void start() {
+  public void start() {
     loop();
   }
 
-  Future<Void> stop() {
+  public Future<Void> stop() {
     stopped = true;
     RedisConnection c = connection;
     connection = null;

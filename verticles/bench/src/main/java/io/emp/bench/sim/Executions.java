@@ -18,6 +18,23 @@ public final class Executions {
 
   private final Map<String, List<Execution>> byJob = new ConcurrentHashMap<>();
   private final AtomicInteger downloads = new AtomicInteger();
+  private final Map<String, AtomicInteger> counters = new ConcurrentHashMap<>();
+
+  /** Counts machine-side events (commands executed and their outcomes). */
+  public void count(String name) {
+    add(name, 1);
+  }
+
+  public void add(String name, int n) {
+    counters.computeIfAbsent(name, k -> new AtomicInteger()).addAndGet(n);
+  }
+
+  /** Every counter, sorted by name. */
+  public Map<String, Integer> counters() {
+    Map<String, Integer> out = new java.util.TreeMap<>();
+    counters.forEach((k, v) -> out.put(k, v.get()));
+    return out;
+  }
 
   public void record(String jobId, Execution e) {
     byJob.computeIfAbsent(jobId, k -> new ArrayList<>());

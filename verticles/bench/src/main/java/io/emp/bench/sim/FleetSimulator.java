@@ -86,7 +86,53 @@ public final class FleetSimulator {
     env.put("EMP_WORKER_OFFLINE_MS", String.valueOf(Math.max(timings.workerStaleMs() * 2, 2_000)));
     env.put("EMP_DEFAULT_MAX_ATTEMPTS", String.valueOf(scenario.broker().maxAttempts()));
     env.put("EMP_EVENTS_MAXLEN", "5000000");
+    // the simulated machines publish status like supervisors (every third of the worker-stale threshold); a machine is
+    // stale after twice that threshold (at least 3 s real: a loaded run delays publishes)
+    env.put("EMP_MACHINE_STALE_MS", String.valueOf(Math.max(3_000, timings.workerStaleMs() * 2)));
+    env.put("EMP_MACHINE_OFFLINE_MS", String.valueOf(Math.max(6_000, timings.workerStaleMs() * 4)));
+    double k = scenario.timeScale();
+    Scenario.Routing routing = scenario.routing();
+    env.put("EMP_AFFINITY_CAP_MS", String.valueOf(Math.round(routing.affinityCapMs() / k)));
+    if (routing.poolPolicy() != null) {
+      env.put("EMP_POOLS_POLICY", scaledPolicy(routing.poolPolicy(), k).encode());
+    }
+    Scenario.Placement p = routing.placement();
+    if (p == null) {
+      env.put("EMP_PLACEMENT", "off");
+    } else {
+      // the planner's demand buckets are Redis (real) hours: rates per simulated hour become k times as many per real hour
+      env.put("EMP_PLACEMENT", "on");
+      env.put("EMP_PLACEMENT_INTERVAL_MS", String.valueOf(Math.max(100, Math.round(p.intervalMs() / k))));
+      env.put("EMP_PLACEMENT_JOBS_PER_COPY", String.valueOf(Math.min(1_000_000, p.jobsPerCopy() * k)));
+      env.put("EMP_PLACEMENT_MIN_DEMAND", String.valueOf(Math.min(1_000_000, p.minDemand() * k)));
+      env.put("EMP_PLACEMENT_MAX_COMMANDS", String.valueOf(p.maxCommands()));
+      env.put("EMP_PLACEMENT_COOLDOWN_MS", String.valueOf(Math.round(p.cooldownMs() / k)));
+      env.put("EMP_PLACEMENT_EVICT_ABOVE", String.valueOf(p.evictAbove()));
+      env.put("EMP_PLACEMENT_HOURS", String.valueOf(p.hours()));
+    }
     return env;
+  }
+
+  /** The pool policy with its simulated {@code below_ms}/{@code after_ms} turned into real milliseconds. */
+  static JsonObject scaledPolicy(Map<String, Object> policy, double k) {
+    JsonObject out = new JsonObject(new java.util.LinkedHashMap<>(policy)).copy();
+    io.vertx.core.json.JsonArray classify = out.getJsonArray("classify");
+    if (classify != null) {
+      classify.forEach(o -> {
+        JsonObject c = (JsonObject) o;
+        if (c.containsKey("below_ms")) {
+          c.put("below_ms", Math.max(1, Math.round(c.getLong("below_ms") / k)));
+        }
+      });
+    }
+    JsonObject fallback = out.getJsonObject("fallback");
+    if (fallback != null) {
+      fallback.forEach(e -> ((io.vertx.core.json.JsonArray) e.getValue()).forEach(o -> {
+        JsonObject r = (JsonObject) o;
+        r.put("after_ms", Math.round(r.getLong("after_ms", 0L) / k));
+      }));
+    }
+    return out;
   }
 
   public RunData run() {
@@ -294,6 +340,8 @@ public final class FleetSimulator {
   }
 
   private void attachExecutions() {
+    executions.counters().forEach((k, v) -> data.count("machine_" + k, v));
+    data.count("machine_downloads", executions.downloads());
     for (RunData.JobTrace t : data.jobs()) {
       List<Executions.Execution> all = executions.of(t.id);
       synchronized (data) {

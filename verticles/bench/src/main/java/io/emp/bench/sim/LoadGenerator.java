@@ -54,6 +54,9 @@ final class LoadGenerator {
     if (c.pool() != null) {
       job.put("pool", c.pool());
     }
+    if (s.routing().sendJobClass()) {
+      job.put("job_class", c.name());
+    }
     if (c.maxAttempts() > 0) {
       job.put("max_attempts", c.maxAttempts());
     }

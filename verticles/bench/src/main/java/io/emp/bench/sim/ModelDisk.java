@@ -25,14 +25,26 @@ public final class ModelDisk {
     }
   }
 
+  /** What {@link #prefetch} did: {@code outcome} is present, joined (already downloading), downloading or refused. */
+  public record Prefetch(String outcome, long readyAtMs, List<String> evicted, String reason) {
+  }
+
+  /** One model for the inventory report: {@code ready} false while it downloads ({@code startedAt} .. {@code readyAt}). */
+  public record Item(String name, long bytes, boolean ready, int inUse, long lastUsedMs, long startedAtMs, long readyAtMs) {
+  }
+
   private static final class Entry {
     final long size;
     final long readyAt;
+    final long startedAt;
     int pins;
+    long lastUsed;
 
-    Entry(long size, long readyAt) {
+    Entry(long size, long startedAt, long readyAt) {
       this.size = size;
+      this.startedAt = startedAt;
       this.readyAt = readyAt;
+      this.lastUsed = readyAt;
     }
   }
 
@@ -46,6 +58,7 @@ public final class ModelDisk {
   private long downloadedBytes;
   private int evictions;
   private int overcommits;
+  private int prefetches;
 
   /** {@code bytesPerSecond} is per simulated second; preinstalled models are ready at time 0. */
   public ModelDisk(long budgetBytes, double bytesPerSecond, Map<String, Long> sizes, List<String> preinstalled) {
@@ -54,7 +67,7 @@ public final class ModelDisk {
     this.sizes = Map.copyOf(sizes);
     for (String m : preinstalled) {
       long size = size(m);
-      disk.put(m, new Entry(size, 0));
+      disk.put(m, new Entry(size, 0, 0));
       used += size;
     }
   }
@@ -64,27 +77,107 @@ public final class ModelDisk {
     Entry e = disk.get(model);
     if (e != null) {
       e.pins++;
+      e.lastUsed = Math.max(now, e.lastUsed);
       return new Acquired(e.readyAt <= now, Math.max(e.readyAt, now), false, List.of());
     }
     long size = size(model);
     List<String> evicted = makeRoom(size, now);
+    if (used + size > budget) {
+      overcommits++;
+    }
+    Entry added = download(model, size, now);
+    added.pins = 1;
+    return new Acquired(false, added.readyAt, true, evicted);
+  }
+
+  private Entry download(String model, long size, long now) {
     long start = Math.max(now, downloadsEnd);
     long ready = start + (long) Math.ceil(size / bytesPerMs);
     downloadsEnd = ready;
     downloads++;
     downloadedBytes += size;
-    Entry added = new Entry(size, ready);
-    added.pins = 1;
+    Entry added = new Entry(size, start, ready);
     disk.put(model, added);
     used += size;
-    return new Acquired(false, ready, true, evicted);
+    return added;
+  }
+
+  /**
+   * A {@code prefetch_model} command: present when on disk and ready, joined when already
+   * downloading, otherwise a download queued behind the running ones (evicting least recently used
+   * models not in use first) — or refused, with nothing evicted, when the budget cannot be met
+   * without evicting a model in use (as the supervisor's model manager refuses).
+   */
+  public synchronized Prefetch prefetch(String model, long now) {
+    if (!sizes.containsKey(model)) {
+      return new Prefetch("refused", -1, List.of(), "model " + model + " is not in the catalog");
+    }
+    Entry e = disk.get(model);
+    if (e != null) {
+      return new Prefetch(e.readyAt <= now ? "present" : "joined", e.readyAt, List.of(), null);
+    }
+    long size = size(model);
+    long evictable = 0;
+    for (Entry x : disk.values()) {
+      if (x.pins == 0 && x.readyAt <= now) {
+        evictable += x.size;
+      }
+    }
+    if (used - evictable + size > budget) {
+      return new Prefetch("refused", -1, List.of(), "model " + model + " (" + size + " bytes) does not fit in the budget of "
+        + budget + " bytes without evicting a model in use");
+    }
+    List<String> evicted = makeRoom(size, now);
+    prefetches++;
+    Entry added = download(model, size, now);
+    return new Prefetch("downloading", added.readyAt, evicted, null);
+  }
+
+  /** An {@code evict_model} command: absent, evicted, or refused (in use, or downloading). */
+  public synchronized String evict(String model, long now) {
+    Entry e = disk.get(model);
+    if (e == null) {
+      return "absent";
+    }
+    if (e.pins > 0 || e.readyAt > now) {
+      return "refused";
+    }
+    disk.remove(model);
+    used -= e.size;
+    evictions++;
+    return "evicted";
+  }
+
+  /** Every model on disk or downloading, for the inventory report. */
+  public synchronized List<Item> items(long now) {
+    List<Item> out = new ArrayList<>();
+    for (Map.Entry<String, Entry> x : new ArrayList<>(disk.entrySet())) {
+      Entry e = x.getValue();
+      out.add(new Item(x.getKey(), e.size, e.readyAt <= now, e.pins, e.lastUsed, e.startedAt, e.readyAt));
+    }
+    return out;
+  }
+
+  public long budgetBytes() {
+    return budget;
+  }
+
+  /** Downloads started by {@link #prefetch} (also counted in {@link #downloads()}). */
+  public synchronized int prefetches() {
+    return prefetches;
   }
 
   /** The job that pinned {@code model} ended. */
-  public synchronized void release(String model) {
+  public void release(String model) {
+    release(model, 0);
+  }
+
+  /** The job that pinned {@code model} ended ({@code now}: its last use). */
+  public synchronized void release(String model, long now) {
     Entry e = disk.get(model);
     if (e != null && e.pins > 0) {
       e.pins--;
+      e.lastUsed = Math.max(now, e.lastUsed);
     }
   }
 
@@ -139,9 +232,6 @@ public final class ModelDisk {
         evictions++;
         it.remove();
       }
-    }
-    if (used + size > budget) {
-      overcommits++;
     }
     return evicted;
   }

@@ -66,6 +66,9 @@ public final class ReportNumbers {
     out.put("wait_by_class", waitsBy(d, jobs, t -> t.jobClass));
     out.put("routing", routing(d, jobs));
     out.put("models", models(jobs));
+    JsonObject counters = new JsonObject();
+    d.counters().forEach(counters::put);
+    out.put("counters", counters);
     List<Long> lag = d.submitLagMs();
     out.put("submit_lag", stats(lag));
     out.put("series", series(d, jobs, bucketMs));
@@ -209,7 +212,8 @@ public final class ReportNumbers {
     return new JsonObject().put("completed_with_model", withModel).put("warm", warm)
       .put("warm_share", withModel == 0 ? 0.0 : warm / (double) withModel).put("cold", withModel - warm)
       .put("download_wait", stats(waits))
-      .put("download_wait_mean_over_model_jobs", withModel == 0 ? 0 : Math.round(total / (double) withModel));
+      .put("download_wait_mean_over_model_jobs", withModel == 0 ? 0 : Math.round(total / (double) withModel))
+      .put("download_wait_total", total);
   }
 
   private static JsonObject series(RunData d, List<RunData.JobTrace> jobs, long bucketMs) {

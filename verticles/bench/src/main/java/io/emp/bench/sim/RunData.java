@@ -68,6 +68,16 @@ public final class RunData {
   private long startEpochMs;
   private int rejectedSubmissions;
   private final List<Long> submitLagMs = new ArrayList<>();
+  private final Map<String, Integer> counters = new java.util.TreeMap<>();
+
+  /** Adds to a named counter (assignments by route and model warmth, the machines' command outcomes). */
+  public synchronized void count(String name, int n) {
+    counters.merge(name, n, Integer::sum);
+  }
+
+  public synchronized Map<String, Integer> counters() {
+    return new java.util.TreeMap<>(counters);
+  }
 
   public RunData(double scale) {
     this.scale = scale;
@@ -133,6 +143,14 @@ public final class RunData {
     switch (e.type()) {
       case "job.submitted" -> t.submittedTs = ts;
       case "job.assigned" -> {
+        String route = e.fields().get("route");
+        String warmth = e.fields().get("models");
+        if (route != null && !route.isEmpty()) {
+          counters.merge("assigned_route:" + route, 1, Integer::sum);
+        }
+        if (warmth != null && !warmth.isEmpty()) {
+          counters.merge("assigned_models:" + warmth, 1, Integer::sum);
+        }
         t.assigned++;
         if (t.firstAssignedTs < 0) {
           t.firstAssignedTs = ts;

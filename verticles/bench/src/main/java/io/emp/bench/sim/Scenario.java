@@ -36,7 +36,8 @@ public record Scenario(
   List<JobClass> jobs,
   Schedule load,
   List<Burst> bursts,
-  List<ChurnEvent> events) {
+  List<ChurnEvent> events,
+  Routing routing) {
 
   /** Where a job's model goes: only in the payload (any machine of the pool may take it and downloads it), or also in {@code requirements.models}. */
   public enum ModelRouting { PAYLOAD, REQUIREMENT }
@@ -88,6 +89,21 @@ public record Scenario(
   public record ChurnEvent(long atMs, String action, String group, int count, boolean busy) {
   }
 
+  /**
+   * The broker's routing features for the run (docs/simulator.md, {@code routing}): the pool policy
+   * ({@code poolPolicy}, the {@code emp_set_pools} document with its {@code below_ms}/{@code after_ms}
+   * in <em>simulated</em> milliseconds, or null = none), the affinity cap (simulated), the router's
+   * placement planner (null = off) and whether jobs carry their class name as {@code job_class}.
+   */
+  public record Routing(Map<String, Object> poolPolicy, long affinityCapMs, Placement placement, boolean sendJobClass) {
+    static final Routing NONE = new Routing(null, 300_000, null, false);
+  }
+
+  /** The router's placement planner settings; times simulated, rates per simulated hour. */
+  public record Placement(long intervalMs, double jobsPerCopy, double minDemand, int maxCommands, long cooldownMs,
+                          double evictAbove, int hours) {
+  }
+
   /** The load factor of {@code jobClass} at {@code t}: the load schedule times every burst in force. */
   public double factor(String jobClass, long t) {
     double f = load.at(t);
@@ -125,7 +141,7 @@ public record Scenario(
 
   private static final Set<String> TOP = Set.of("name", "description", "duration", "time_scale", "seed", "drain",
     "tick", "chart_bucket", "broker", "client", "model_routing", "pools", "models", "machines", "jobs", "load",
-    "bursts", "churn_events");
+    "bursts", "churn_events", "routing");
 
   /** Parses YAML text; {@code fallbackName} names a scenario without {@code name}. */
   public static Scenario parse(String yaml, String fallbackName) {
@@ -184,7 +200,70 @@ public record Scenario(
       jobs,
       s.has("load") ? Schedule.parse(s, "load", "factor", 0, 1_000) : Schedule.constant(1),
       bursts(s, classNames),
-      churnEvents(s, groupNames));
+      churnEvents(s, groupNames),
+      routing(s));
+  }
+
+  private static Routing routing(Spec top) {
+    if (!top.has("routing")) {
+      return Routing.NONE;
+    }
+    Spec r = top.child("routing").only(Set.of("pool_policy", "affinity_cap", "placement", "job_class"));
+    Map<String, Object> policy = null;
+    if (r.has("pool_policy")) {
+      Spec p = r.child("pool_policy").only(Set.of("pools", "classify", "min_samples", "default_pool", "fallback"));
+      policy = new java.util.LinkedHashMap<>();
+      if (p.has("pools")) {
+        policy.put("pools", p.strings("pools"));
+      }
+      List<Object> classify = new ArrayList<>();
+      for (Spec c : p.specs("classify")) {
+        c.only(Set.of("pool", "below"));
+        Map<String, Object> e = new java.util.LinkedHashMap<>();
+        e.put("pool", c.requiredString("pool"));
+        if (c.has("below")) {
+          e.put("below_ms", c.durationMs("below", 0));
+        }
+        classify.add(e);
+      }
+      if (!classify.isEmpty()) {
+        policy.put("classify", classify);
+      }
+      if (p.has("min_samples")) {
+        policy.put("min_samples", p.integer("min_samples", 5, 0, 1_000_000));
+      }
+      if (p.has("default_pool")) {
+        policy.put("default_pool", p.string("default_pool", ""));
+      }
+      if (p.has("fallback")) {
+        Spec f = p.child("fallback");
+        Map<String, Object> fallback = new java.util.LinkedHashMap<>();
+        for (String pool : f.plain().keySet()) {
+          List<Object> rules = new ArrayList<>();
+          for (Spec rule : f.specs(pool)) {
+            rule.only(Set.of("to", "after", "when_no_live"));
+            Map<String, Object> e = new java.util.LinkedHashMap<>();
+            e.put("to", rule.requiredString("to"));
+            e.put("after_ms", rule.durationMs("after", 0));
+            if (rule.has("when_no_live")) {
+              e.put("when_no_live", rule.bool("when_no_live", false));
+            }
+            rules.add(e);
+          }
+          fallback.put(pool, rules);
+        }
+        policy.put("fallback", fallback);
+      }
+    }
+    Placement placement = null;
+    if (r.has("placement")) {
+      Spec p = r.child("placement").only(Set.of("interval", "jobs_per_copy", "min_demand", "max_commands", "cooldown",
+        "evict_above", "hours"));
+      placement = new Placement(p.durationMs("interval", 60_000), p.number("jobs_per_copy", 60, 0.001, 1e9),
+        p.number("min_demand", 1, 0, 1e9), p.integer("max_commands", 4, 0, 1_000), p.durationMs("cooldown", 600_000),
+        p.number("evict_above", 0.7, 0, 1), p.integer("hours", 24, 1, 192));
+    }
+    return new Routing(policy, r.durationMs("affinity_cap", 300_000), placement, r.bool("job_class", false));
   }
 
   private static Broker broker(Spec top) {

@@ -5,6 +5,8 @@ import io.emp.core.config.EnvConfig;
 import io.emp.core.model.WorkerCapabilities;
 import io.emp.core.redis.RedisClients;
 import io.emp.core.store.BrokerStore;
+import io.emp.core.store.MachineRegistry;
+import io.emp.supervisor.CommandConsumer;
 import io.emp.worker.WorkerRole;
 import io.emp.worker.connector.ConnectorRegistry;
 import io.vertx.core.Future;
@@ -41,6 +43,15 @@ import java.util.stream.Collectors;
  * <p>When a download finishes or a model is evicted, the machine republishes its workers' capability
  * documents ({@code emp_update_worker}, through its own connection, as a model manager on the
  * machine would) and nudges them with a wake token, because the update clears their idle marks.
+ *
+ * <p>Like a real supervisor with a model manager, the machine also publishes a status document
+ * ({@code emp_machine_status}: phase, pool) and its model inventory ({@code emp_machine_models}: the
+ * models on disk with size and in-use count, the disk budget, the downloads under way) after every
+ * change and periodically — so model affinity in the claim and the router's placement planner see it —
+ * and reads its command stream with the supervisor's own {@link CommandConsumer}, executing
+ * {@code prefetch_model} and {@code evict_model} against the {@link ModelDisk} (a prefetched model is
+ * ready after size / download speed of simulated time, queued behind the downloads under way) and
+ * reporting each outcome with {@code emp_machine_command_done}.
  */
 final class SimMachine {
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(SimMachine.class);
@@ -58,6 +69,11 @@ final class SimMachine {
   private List<String> workerIds = List.of();
   private boolean publishing;
   private boolean publishAgain;
+  private MachineRegistry registry;
+  private CommandConsumer commands;
+  private long statusTimer = -1;
+  private Future<Void> inventoryTail = Future.succeededFuture();
+  private boolean inventoryQueued;
 
   SimMachine(String name, Scenario.MachineGroup group, FleetContext fleet) {
     this.name = name;
@@ -118,11 +134,147 @@ final class SimMachine {
         WorkerRole role = new WorkerRole(env, new ConnectorRegistry()
           .register("simfleet", e -> this, (machine, connectorEnv) -> new SimConnector(machine, connectorEnv)));
         workerIds = role.workerIds();
-        redis = RedisClients.create(vertx, url, 2);
+        redis = RedisClients.create(vertx, url, 3);
         store = new BrokerStore(redis, new Keys(fleet.namespace()));
+        registry = new MachineRegistry(redis, store.keys());
         return vertx.deployVerticle(role);
       })
+      .compose(id -> registry.publishStatus(name, statusDocument(), "ready", true))
+      .compose(lastCommand -> {
+        statusTimer = vertx.setPeriodic(fleet.statusIntervalMs(), t -> {
+          if (alive) {
+            registry.publishStatus(name, statusDocument(), "ready", false);
+            publishModels();
+          }
+        });
+        commands = new CommandConsumer(vertx, redis, store.keys(), name, lastCommand, 86_400_000L, this::command);
+        vertx.runOnContext(v -> commands.start());
+        return publishModels();
+      })
       .mapEmpty();
+  }
+
+  private JsonObject statusDocument() {
+    JsonObject doc = new JsonObject().put("machine_id", name).put("simulated", true).put("group", group.name())
+      .put("gpus", group.gpus());
+    if (group.pool() != null && group.advertisePool()) {
+      doc.put("pool", group.pool());
+    }
+    return doc;
+  }
+
+  /** The inventory document a supervisor's model manager reports (docs/pools-and-models.md#inventory-redis). */
+  JsonObject inventory() {
+    long now = fleet.clock().now();
+    long epochNow = System.currentTimeMillis();
+    JsonArray models = new JsonArray();
+    JsonArray downloads = new JsonArray();
+    long used = 0;
+    long reserved = 0;
+    for (ModelDisk.Item m : disk.items(now)) {
+      if (m.ready()) {
+        used += m.bytes();
+        models.add(new JsonObject().put("name", m.name()).put("bytes", m.bytes()).put("loaded", false)
+          .put("in_use", m.inUse()).put("last_used", epochNow - fleet.clock().real(Math.max(0, now - m.lastUsedMs()))));
+      } else {
+        reserved += m.bytes();
+        double done = m.readyAtMs() <= m.startedAtMs() ? 0
+          : Math.max(0, Math.min(1, (now - m.startedAtMs()) / (double) (m.readyAtMs() - m.startedAtMs())));
+        downloads.add(new JsonObject().put("name", m.name()).put("bytes_done", Math.round(done * m.bytes()))
+          .put("bytes_total", m.bytes()));
+      }
+    }
+    return new JsonObject().put("models", models)
+      .put("disk", new JsonObject().put("budget_bytes", disk.budgetBytes()).put("used_bytes", used)
+        .put("reserved_bytes", reserved))
+      .put("downloads", downloads);
+  }
+
+  /** Reports the inventory (one report at a time; changes during one coalesce into the next). */
+  private synchronized Future<Void> publishModels() {
+    if (!alive || registry == null) {
+      return Future.succeededFuture();
+    }
+    if (inventoryQueued) {
+      return inventoryTail;
+    }
+    inventoryQueued = true;
+    inventoryTail = inventoryTail.transform(ar -> {
+      synchronized (this) {
+        inventoryQueued = false;
+      }
+      if (!alive) {
+        return Future.succeededFuture();
+      }
+      return registry.publishModels(name, inventory()).<Void>mapEmpty().recover(e -> Future.succeededFuture());
+    });
+    return inventoryTail;
+  }
+
+  /**
+   * One command of the machine's stream. A prefetch is accepted once admitted (the stream moves on)
+   * and reports {@code downloaded} when its simulated download ends, as the model manager does.
+   */
+  private Future<Void> command(String id, CommandConsumer.Incoming in) {
+    long now = fleet.clock().now();
+    String model = in.args().getString("name");
+    Executions ex = fleet.executions();
+    ex.count("command:" + in.command());
+    if (in.expired()) {
+      return done(id, in, false, new JsonObject().put("error", "expired"));
+    }
+    if (model == null && (in.command().equals("prefetch_model") || in.command().equals("evict_model"))) {
+      return done(id, in, false, new JsonObject().put("error", "name is required"));
+    }
+    switch (in.command()) {
+      case "prefetch_model" -> {
+        ModelDisk.Prefetch p = disk.prefetch(model, now);
+        ex.count("prefetch:" + p.outcome());
+        JsonObject result = new JsonObject().put("model", model).put("outcome", p.outcome());
+        if (p.outcome().equals("refused")) {
+          return done(id, in, false, result.put("error", p.reason()));
+        }
+        if (p.outcome().equals("present")) {
+          return done(id, in, true, result);
+        }
+        if (p.outcome().equals("downloading")) {
+          fleet.executions().downloadStarted();
+          if (!p.evicted().isEmpty()) {
+            ex.add("prefetch_evictions", p.evicted().size());
+            publishInventory();
+          }
+        }
+        publishModels();
+        long readyAt = p.readyAtMs();
+        vertx.setTimer(Math.max(1, fleet.clock().real(readyAt - now)), t -> {
+          publishInventory();
+          publishModels();
+          done(id, in, true, new JsonObject().put("model", model).put("outcome", "downloaded")
+            .put("elapsed_ms_simulated", readyAt - now).put("evicted", String.join(",", p.evicted())));
+        });
+        return Future.succeededFuture();
+      }
+      case "evict_model" -> {
+        String outcome = disk.evict(model, now);
+        ex.count("evict:" + outcome);
+        if (outcome.equals("evicted")) {
+          publishInventory();
+          publishModels();
+        }
+        return done(id, in, !outcome.equals("refused"), new JsonObject().put("model", model).put("outcome", outcome));
+      }
+      default -> {
+        return done(id, in, false, new JsonObject().put("error", "command " + in.command()
+          + " is not supported by a simulated machine"));
+      }
+    }
+  }
+
+  private Future<Void> done(String id, CommandConsumer.Incoming in, boolean ok, JsonObject result) {
+    if (!alive) {
+      return Future.succeededFuture();
+    }
+    return registry.commandDone(name, id, in.command(), ok, result).recover(e -> Future.succeededFuture());
   }
 
   private Map<String, String> workerEnv(String url) {
@@ -151,9 +303,25 @@ final class SimMachine {
 
   /** Graceful leave: the worker role's own shutdown (quiet, drain within the grace, release, deregister). */
   Future<Void> drain() {
-    alive = false;
     LOG.info("machine {}: draining with {} job(s) running", name, running.size());
-    return vertx.close().eventually(this::dropUser);
+    if (alive && registry != null) {
+      registry.publishStatus(name, statusDocument(), "draining", true); // as the supervisor does; not awaited
+    }
+    alive = false;
+    stopCommands();
+    // closed from the caller's context: a future bound to the machine's own (closing) context would never complete
+    return vertx.close()
+      // the supervisor's last publish (phase stopped), through the simulator's connection: the machine's closed with it
+      .eventually(() -> new MachineRegistry(fleet.admin(), new Keys(fleet.namespace()))
+        .publishStatus(name, statusDocument(), "stopped", true).recover(e -> Future.succeededFuture()))
+      .eventually(this::dropUser);
+  }
+
+  private Future<Void> stopCommands() {
+    if (vertx != null && statusTimer >= 0) {
+      vertx.cancelTimer(statusTimer);
+    }
+    return commands == null ? Future.succeededFuture() : commands.stop();
   }
 
   /**
@@ -164,6 +332,7 @@ final class SimMachine {
     alive = false;
     LOG.info("machine {}: preempted (kill -9 semantics) with {} job(s) running", name, running.size());
     return dropUser().compose(v -> {
+      stopCommands();
       List.copyOf(running).forEach(r -> r.finish(io.emp.worker.connector.JobOutcome.failure("machine preempted", true)));
       return vertx.close().recover(e -> Future.succeededFuture());
     });
@@ -179,7 +348,11 @@ final class SimMachine {
   JsonObject capabilityFragment() {
     return new JsonObject()
       .put("hardware", new JsonObject().put("gpu_model", group.gpuModel()).put("gpu_memory_gb", group.gpuMemoryGb()))
-      .put("models", new JsonObject().put(group.service(), new JsonArray(disk.ready(fleet.clock().now()))));
+      .put("models", new JsonObject().put(group.service(), new JsonArray(disk.ready(fleet.clock().now()))))
+      // the machine fetches what it lacks (a required model is an affinity, not a hard rule); the rate in
+      // real bytes per second, so the claim's affinity_wait_ms (real) is the simulated download time, compressed
+      .put("model_downloads", true)
+      .put("download_bytes_per_s", Math.round(group.downloadBytesPerSec() * fleet.clock().scale()));
   }
 
   ModelDisk.Acquired acquire(String model, long now) {
@@ -189,13 +362,17 @@ final class SimMachine {
       if (!a.evicted().isEmpty()) {
         publishInventory();
       }
-      vertx.setTimer(Math.max(1, fleet.clock().real(a.readyAtMs() - now)), t -> publishInventory());
+      publishModels();
+      vertx.setTimer(Math.max(1, fleet.clock().real(a.readyAtMs() - now)), t -> {
+        publishInventory();
+        publishModels();
+      });
     }
     return a;
   }
 
   void release(String model) {
-    disk.release(model);
+    disk.release(model, fleet.clock().now());
   }
 
   ModelDisk disk() {

@@ -94,6 +94,16 @@ public final class SimReport {
       m.getInteger("completed_with_model"), m.getInteger("cold"), secs(dw.getLong("p50")), secs(dw.getLong("p95")),
       secs(dw.getLong("max")), secs(m.getLong("download_wait_mean_over_model_jobs")),
       scenario.modelRouting().name().toLowerCase(Locale.ROOT)));
+    b.append(String.format(Locale.ROOT, "Total first-use download wait over all completed model jobs: %s.%n%n",
+      secs(m.getLong("download_wait_total", 0L))));
+    JsonObject counters = n.getJsonObject("counters", new JsonObject());
+    if (!counters.isEmpty()) {
+      b.append("Counters (assignments by `route` and `models` of `job.assigned`; `machine_*`: what the simulated "
+        + "machines did — commands received, prefetch and evict outcomes, downloads started by jobs and prefetches):\n\n");
+      b.append("| counter | n |\n|---|---|\n");
+      counters.forEach(e -> b.append("| `").append(e.getKey()).append("` | ").append(e.getValue()).append(" |\n"));
+      b.append('\n');
+    }
     b.append(fleet());
     b.append(compression());
     JsonObject lag = n.getJsonObject("submit_lag");

@@ -66,7 +66,7 @@ public final class SimulateMain {
   static Scenario withTimeScale(Scenario s, double k) {
     return new Scenario(s.name(), s.description(), s.durationMs(), k, s.seed(), s.drainMs(), s.tickMs(), s.chartBucketMs(),
       s.broker(), s.client(), s.modelRouting(), s.pools(), s.models(), s.machines(), s.jobs(), s.load(), s.bursts(),
-      s.events());
+      s.events(), s.routing());
   }
 
   /** Worker, api and router logs at WARN/ERROR: a preempted machine's failed reports are expected, not news. */
@@ -75,6 +75,8 @@ public final class SimulateMain {
     level("io.emp.core", Level.ERROR);
     level("io.emp.api", Level.WARN);
     level("io.emp.router", Level.WARN);
+    // a preempted machine's command-stream reader loses its connection with the machine: expected
+    level("io.emp.supervisor", Level.ERROR);
     level("io.vertx", Level.ERROR);
     level("io.netty", Level.ERROR);
     // a preempted machine's pooled connections die under it: expected, and reported per job anyway
