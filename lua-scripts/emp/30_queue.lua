@@ -159,7 +159,7 @@ end
 local function enqueue(P, cfg, j, now, reason, wake)
   local jk = job_key(P, j.id)
   rcall('HSET', jk, 'status', 'queued')
-  rcall('HDEL', jk, 'worker', 'token', 'lease_until', 'deadline', 'delayed_until', 'assigned_at',
+  rcall('HDEL', jk, 'worker', 'token', 'lease_until', 'grace_until', 'deadline', 'delayed_until', 'assigned_at',
     'started_at', 'cancel_requested', 'progress', 'message')
   local cust = j.customer_id or ''
   bucket_add(P, j.id, j.sig, cust, j.score)
@@ -219,7 +219,8 @@ local function fail_attempt(P, cfg, j, now, error_text, retryable, reason, min_d
   detach(P, j.id, j.worker)
   rcall('HSET', jk, 'status', 'delayed', 'delayed_until', fmt(due), 'avoid_worker', j.worker or '',
     'avoid_until', fmt(now + cfg.retry_avoid_ms))
-  rcall('HDEL', jk, 'worker', 'token', 'lease_until', 'deadline', 'assigned_at', 'started_at', 'progress', 'message')
+  rcall('HDEL', jk, 'worker', 'token', 'lease_until', 'grace_until', 'deadline', 'assigned_at', 'started_at', 'progress',
+    'message')
   rcall('ZADD', P .. 'delayed', fmt(due), j.id)
   set_status_index(P, j.id, j.status, 'delayed', now)
   emit(P, cfg, 'job.retry_scheduled', 'job', j.id, 'status', 'delayed', 'prev', j.status, 'service', j.service,

@@ -194,14 +194,19 @@ end
   emp_reap — act on expired leases, then promote due delayed jobs.
   KEYS[1] P
   ARGV[1] max leases to process ('' = 1000)
-  Returns {0, requeued, poisoned, cancelled, timed_out, promoted}
+  ARGV[2] silence_ms ('' or 0 = off): when no worker has been seen for this long (the whole fleet fell
+          silent: a Redis outage or a cut between fleet and Redis), a lease that would be requeued as
+          lost is extended once by its worker's lease instead (grace_until marks it)
+  Returns {0, requeued, poisoned, cancelled, timed_out, promoted, extended}
 ]]
 local function reap(keys, args)
   local P = keys[1]
   local now = now_ms()
   local cfg = load_cfg(P, now)
   local max = tonumber(args[1]) or 1000
-  local tally = { queued = 0, poisoned = 0, cancelled = 0, timeout = 0 }
+  local silence_ms = tonumber(args[2]) or 0
+  local tally = { queued = 0, poisoned = 0, cancelled = 0, timeout = 0, extended = 0 }
+  local silent = nil -- decided on the first lease that needs it
   for _, id in ipairs(rcall('ZRANGEBYSCORE', P .. 'leases', '-inf', fmt(now), 'LIMIT', 0, max)) do
     local j = load_job(P, id)
     if not j or (j.status ~= 'assigned' and j.status ~= 'running') then
@@ -211,10 +216,31 @@ local function reap(keys, args)
       fail_attempt(P, cfg, j, now, 'timed out after ' .. (j.timeout_s or '?') .. ' s', true, 'timeout')
       tally.timeout = tally.timeout + 1
     else
-      local outcome = requeue_held(P, cfg, j, now, 'lost', true)
-      tally[outcome] = tally[outcome] + 1
+      local w = nil
+      if silence_ms > 0 and j.cancel_requested ~= '1' and j.worker and j.worker ~= '' then
+        if silent == nil then
+          local newest = rcall('ZREVRANGE', P .. 'workers', 0, 0, 'WITHSCORES')
+          silent = not newest[2] or now - tonumber(newest[2]) > silence_ms
+        end
+        if silent then
+          local lease = rcall('HMGET', job_key(P, id), 'lease_until', 'grace_until')
+          if lease[1] ~= lease[2] then w = load_worker(P, j.worker) end -- not extended once already
+        end
+      end
+      if w then
+        local lease_until = now + w.lease_ms
+        local deadline = tonumber(j.deadline)
+        if deadline and deadline < lease_until then lease_until = deadline end
+        rcall('HSET', job_key(P, id), 'lease_until', fmt(lease_until), 'grace_until', fmt(lease_until))
+        rcall('ZADD', P .. 'leases', 'XX', fmt(lease_until), id)
+        count(P, 'leases_extended')
+        tally.extended = tally.extended + 1
+      else
+        local outcome = requeue_held(P, cfg, j, now, 'lost', true)
+        tally[outcome] = tally[outcome] + 1
+      end
     end
   end
   local promoted = promote_due(P, cfg, now, max, true)
-  return { OK, tally.queued, tally.poisoned, tally.cancelled, tally.timeout, promoted }
+  return { OK, tally.queued, tally.poisoned, tally.cancelled, tally.timeout, promoted, tally.extended }
 end

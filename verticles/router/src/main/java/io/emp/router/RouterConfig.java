@@ -17,6 +17,9 @@ import java.util.Set;
  * The router's settings, parsed once from the environment.
  *
  * @param reapIntervalMs    {@code EMP_REAP_INTERVAL_MS} (1000): expired leases are acted on this often
+ * @param reapSilenceMs     {@code EMP_REAP_SILENCE_MS} (5000; 0 = off): when no worker at all has been seen for
+ *                          this long (a Redis outage), expired leases get one more lease instead of being
+ *                          requeued (docs/reliability.md)
  * @param promoteIntervalMs {@code EMP_PROMOTE_INTERVAL_MS} (250): due delayed jobs are queued this often
  * @param pruneIntervalMs   {@code EMP_PRUNE_INTERVAL_MS} (60000): retention housekeeping
  * @param statsIntervalMs   {@code EMP_STATS_INTERVAL_MS} (5000): queue gauges
@@ -32,6 +35,7 @@ import java.util.Set;
 public record RouterConfig(
   RedisConfig redis,
   long reapIntervalMs,
+  long reapSilenceMs,
   long promoteIntervalMs,
   long pruneIntervalMs,
   long statsIntervalMs,
@@ -51,6 +55,7 @@ public record RouterConfig(
     return new RouterConfig(
       RedisConfig.from(env),
       env.longValue("EMP_REAP_INTERVAL_MS", 1_000, 50, 600_000),
+      env.longValue("EMP_REAP_SILENCE_MS", 5_000, 0, 3_600_000),
       env.longValue("EMP_PROMOTE_INTERVAL_MS", 250, 10, 600_000),
       env.longValue("EMP_PRUNE_INTERVAL_MS", 60_000, 100, 86_400_000),
       env.longValue("EMP_STATS_INTERVAL_MS", 5_000, 100, 3_600_000),

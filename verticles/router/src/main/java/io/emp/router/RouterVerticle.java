@@ -37,6 +37,7 @@ public final class RouterVerticle extends VerticleBase {
   private Counter poisoned;
   private Counter cancelled;
   private Counter timedOut;
+  private Counter extended;
   private Counter promoted;
   private volatile int healthPort = -1;
 
@@ -113,15 +114,21 @@ public final class RouterVerticle extends VerticleBase {
   }
 
   private Future<?> reap() {
-    return store.reap(config.batch()).onSuccess(r -> {
+    return store.reap(config.batch(), config.reapSilenceMs()).onSuccess(r -> {
       requeued.increment(r.requeued());
       poisoned.increment(r.poisoned());
       cancelled.increment(r.cancelled());
       timedOut.increment(r.timedOut());
+      extended.increment(r.extended());
       promoted.increment(r.promoted());
       if (r.total() > 0) {
         LOG.info("reaped expired leases: {} requeued, {} poisoned, {} cancelled, {} timed out",
           r.requeued(), r.poisoned(), r.cancelled(), r.timedOut());
+      }
+      if (r.extended() > 0) {
+        LOG.warn("{} expired lease(s) extended once: no worker had been seen for {} ms (a Redis outage?); "
+          + "live workers keep their jobs, the others' come back after one more lease", r.extended(),
+          config.reapSilenceMs());
       }
     });
   }
@@ -138,6 +145,7 @@ public final class RouterVerticle extends VerticleBase {
     poisoned = reaped(registry, "poisoned");
     cancelled = reaped(registry, "cancelled");
     timedOut = reaped(registry, "timed_out");
+    extended = reaped(registry, "extended");
     promoted = Counter.builder("emp_router_promoted_total").description("Delayed jobs promoted to the queue")
       .register(registry);
   }

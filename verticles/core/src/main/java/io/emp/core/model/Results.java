@@ -30,8 +30,11 @@ public final class Results {
   public record Failed(JobStatus status, Long dueAt) {
   }
 
-  /** {@code emp_reap}: what happened to expired leases, plus promoted delayed jobs. */
-  public record Reaped(int requeued, int poisoned, int cancelled, int timedOut, int promoted) {
+  /**
+   * {@code emp_reap}: what happened to expired leases, plus promoted delayed jobs; {@code extended}:
+   * leases given one more lease because the whole fleet had been silent (a Redis outage).
+   */
+  public record Reaped(int requeued, int poisoned, int cancelled, int timedOut, int promoted, int extended) {
     public int total() {
       return requeued + poisoned + cancelled + timedOut;
     }

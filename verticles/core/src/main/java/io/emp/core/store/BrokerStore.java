@@ -174,9 +174,17 @@ public final class BrokerStore {
   }
 
   public Future<Reaped> reap(int max) {
-    return call("emp_reap", List.of(String.valueOf(max)))
+    return reap(max, 0);
+  }
+
+  /**
+   * Acts on expired leases; with {@code silenceMs} > 0, a lease that expired while no worker at all was
+   * seen for that long (a Redis outage) is extended once instead of requeued (docs/redis-functions.md).
+   */
+  public Future<Reaped> reap(int max, long silenceMs) {
+    return call("emp_reap", List.of(String.valueOf(max), String.valueOf(Math.max(0, silenceMs))))
       .map(r -> new Reaped(r.get(1).toInteger(), r.get(2).toInteger(), r.get(3).toInteger(), r.get(4).toInteger(),
-        r.get(5).toInteger()));
+        r.get(5).toInteger(), r.size() > 6 ? r.get(6).toInteger() : 0));
   }
 
   public Future<Integer> promote(int max) {

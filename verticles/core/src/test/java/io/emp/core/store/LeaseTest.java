@@ -206,4 +206,57 @@ class LeaseTest extends StoreTestBase {
     await(store.cancel(id));
     assertThat(await(store.progress(id, "w", c.token(), 50, ""))).isTrue();
   }
+
+  @Test
+  @DisplayName("outage grace: leases that expired while the whole fleet was silent are extended once; a renewed "
+    + "lease can be extended again, one left to expire again is requeued")
+  void outageGrace() {
+    String id = submit("s").id();
+    register("a", caps("s"), 1, 300L);
+    ClaimedJob c = claimOne("a");
+    sleep(400); // no heartbeat from anyone: what a Redis outage looks like once Redis is back
+    Reaped r = await(store.reap(100, 200));
+    assertThat(r.extended()).isEqualTo(1);
+    assertThat(r.requeued()).isZero();
+    assertThat(status(id)).isEqualTo("assigned");
+    Reaped again = await(store.reap(100, 200));
+    assertThat(again.total() + again.extended()).as("the extended lease is not expired").isZero();
+    // the worker is back: its heartbeat renews the extended lease and it keeps the job
+    Heartbeat hb = await(store.heartbeat("a", Map.of(id, c.token())));
+    assertThat(hb.lost()).isEmpty();
+    sleep(400);
+    assertThat(await(store.reap(100, 200)).extended()).as("a renewed lease gets the grace again").isEqualTo(1);
+    // ... but a lease extended and never renewed is lost like any other
+    sleep(400);
+    r = await(store.reap(100, 200));
+    assertThat(r.extended()).isZero();
+    assertThat(r.requeued()).isEqualTo(1);
+    Job job = await(store.getJob(id));
+    assertThat(job.status()).isEqualTo(JobStatus.QUEUED);
+    assertThat(job.losses()).isEqualTo(1);
+    assertThat(job.attempt()).isEqualTo(1);
+    assertThat(await(store.stats()).getJsonObject("counters").getInteger("leases_extended")).isEqualTo(2);
+    refused(store.complete(id, "a", c.token(), "{}"), BrokerError.FENCED);
+  }
+
+  @Test
+  @DisplayName("outage grace is not given when another worker was seen: a dead worker's job is requeued at once")
+  void noGraceWhileOthersAreAlive() {
+    String id = submit("s").id();
+    register("a", caps("s"), 1, 300L);
+    register("b", caps("s"), 1, 300L);
+    claimOne("a");
+    sleep(400);
+    await(store.heartbeat("b", Map.of()));
+    Reaped r = await(store.reap(100, 200));
+    assertThat(r.extended()).isZero();
+    assertThat(r.requeued()).isEqualTo(1);
+    assertThat(status(id)).isEqualTo("queued");
+    // and without the setting (0), a silent fleet's leases are requeued as before
+    String other = submit("s").id();
+    ClaimedJob c = claimOne("b");
+    assertThat(c.id()).isIn(id, other);
+    sleep(400);
+    assertThat(await(store.reap(100, 0)).requeued()).isEqualTo(1);
+  }
 }

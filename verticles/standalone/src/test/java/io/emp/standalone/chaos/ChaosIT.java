@@ -502,8 +502,14 @@ class ChaosIT {
       r.s.check("the api's /ready named Redis as the reason", apiReason);
       r.s.check("no role process exited during or after the outage", !crashed && allAlive());
       r.s.check("work resumed: a job completed after Redis came back", !first.isEmpty());
+      // outage grace (EMP_REAP_SILENCE_MS): the whole fleet was silent, so the leases that expired
+      // meanwhile were extended once and renewed by the live workers, not requeued and run again
+      long losses = ((Number) v.figures.get("machine_losses")).longValue();
+      r.s.check("the jobs running when Redis went away stayed with their workers (leases extended, not requeued): "
+        + "machine losses " + losses, losses == 0);
       boolean crashedFinal = crashed;
       end(r, v, () -> {
+        assertThat(losses).as("jobs requeued as lost although their workers were alive").isZero();
         assertThat(missing).as("roles whose /ready never said 503").isEmpty();
         assertThat(apiReason).as("api /ready reason " + reasons.get("api-a")).isTrue();
         assertThat(crashedFinal || !allAlive()).as("a role process exited").isFalse();
