@@ -194,9 +194,12 @@ end
   emp_reap — act on expired leases, then promote due delayed jobs.
   KEYS[1] P
   ARGV[1] max leases to process ('' = 1000)
-  ARGV[2] silence_ms ('' or 0 = off): when no worker has been seen for this long (the whole fleet fell
-          silent: a Redis outage or a cut between fleet and Redis), a lease that would be requeued as
-          lost is extended once by its worker's lease instead (grace_until marks it)
+  ARGV[2] silence_ms ('' or 0 = off): outage grace. When the reaper itself has not run for this long
+          (Redis was unreachable, stopped or restarting — or every router was down), or no worker at all
+          has been seen for this long (the fleet was cut off from Redis), a lease that would be requeued
+          as lost is extended once by its worker's lease instead (grace_until marks it). A reaper gap
+          opens a grace window of silence_ms (P grace_window) so that a large backlog handled over
+          several calls is treated alike.
   Returns {0, requeued, poisoned, cancelled, timed_out, promoted, extended}
 ]]
 local function reap(keys, args)
@@ -207,6 +210,16 @@ local function reap(keys, args)
   local silence_ms = tonumber(args[2]) or 0
   local tally = { queued = 0, poisoned = 0, cancelled = 0, timeout = 0, extended = 0 }
   local silent = nil -- decided on the first lease that needs it
+  if silence_ms > 0 then
+    local last = tonumber(rcall('GET', P .. 'reaped_at'))
+    rcall('SET', P .. 'reaped_at', fmt(now))
+    if last and now - last > silence_ms then
+      rcall('SET', P .. 'grace_window', fmt(now + silence_ms), 'PX', silence_ms)
+      silent = true
+    elseif rcall('EXISTS', P .. 'grace_window') == 1 then
+      silent = true
+    end
+  end
   for _, id in ipairs(rcall('ZRANGEBYSCORE', P .. 'leases', '-inf', fmt(now), 'LIMIT', 0, max)) do
     local j = load_job(P, id)
     if not j or (j.status ~= 'assigned' and j.status ~= 'running') then

@@ -17,9 +17,9 @@ import java.util.Set;
  * The router's settings, parsed once from the environment.
  *
  * @param reapIntervalMs    {@code EMP_REAP_INTERVAL_MS} (1000): expired leases are acted on this often
- * @param reapSilenceMs     {@code EMP_REAP_SILENCE_MS} (5000; 0 = off): when no worker at all has been seen for
- *                          this long (a Redis outage), expired leases get one more lease instead of being
- *                          requeued (docs/reliability.md)
+ * @param reapSilenceMs     {@code EMP_REAP_SILENCE_MS} (5000; 0 = off): outage grace — when the reaper has not run
+ *                          for this long or no worker at all has been seen for this long (a Redis outage),
+ *                          expired leases get one more lease instead of being requeued (docs/reliability.md)
  * @param promoteIntervalMs {@code EMP_PROMOTE_INTERVAL_MS} (250): due delayed jobs are queued this often
  * @param pruneIntervalMs   {@code EMP_PRUNE_INTERVAL_MS} (60000): retention housekeeping
  * @param statsIntervalMs   {@code EMP_STATS_INTERVAL_MS} (5000): queue gauges

@@ -126,8 +126,8 @@ public final class RouterVerticle extends VerticleBase {
           r.requeued(), r.poisoned(), r.cancelled(), r.timedOut());
       }
       if (r.extended() > 0) {
-        LOG.warn("{} expired lease(s) extended once: no worker had been seen for {} ms (a Redis outage?); "
-          + "live workers keep their jobs, the others' come back after one more lease", r.extended(),
+        LOG.warn("{} expired lease(s) extended once: the reaper or every worker had not reached Redis for over {} ms "
+          + "(a Redis outage?); live workers keep their jobs, the others' come back after one more lease", r.extended(),
           config.reapSilenceMs());
       }
     });

@@ -21,6 +21,14 @@ import org.slf4j.LoggerFactory;
  * second job. Used on the worker's context only.
  */
 final class JobRunner {
+  /**
+   * How long an outcome is retried while Redis does not answer. The job stays held meanwhile (its lease
+   * is in every heartbeat), so a result finished during a Redis outage is still accepted once Redis is
+   * back — the router's outage grace keeps the lease — and a refusal (fenced) ends it at once. It was
+   * min(lease, 15 s): a result finished during a 30 s outage was dropped and the job ran again (chaos suite).
+   */
+  static final long REPORT_WINDOW_MS = 120_000;
+
   private static final Logger LOG = LoggerFactory.getLogger(JobRunner.class);
 
   private final Context context;
@@ -62,7 +70,7 @@ final class JobRunner {
   void start(ClaimedJob claimed) {
     long begun = System.nanoTime();
     JobExecution exec = new JobExecution(context, store, workerId, claimed, connectors.get(claimed.job().service()),
-      config.jobTimeoutS(), Math.min(config.leaseMs(), 15_000), config.runningMarkMs());
+      config.jobTimeoutS(), REPORT_WINDOW_MS, config.runningMarkMs());
     String key = claimed.id() + "@" + claimed.token();
     running.put(key, exec);
     metrics.jobStarted();

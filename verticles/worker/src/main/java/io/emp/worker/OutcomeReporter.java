@@ -17,7 +17,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Reports one attempt's outcome to the broker, fenced by its token: {@code emp_complete},
  * {@code emp_fail} or {@code emp_release}. Transient Redis errors are retried with backoff within
- * {@code windowMs} (the heartbeat keeps the lease meanwhile); a broker refusal is final. Each method
+ * {@code windowMs} (two minutes; the heartbeat keeps the lease meanwhile); a broker refusal (fenced,
+ * unknown job) is final. Each method
  * completes with the outcome name used by the metrics, or fails when the report did not land.
  */
 final class OutcomeReporter {

@@ -178,8 +178,9 @@ public final class BrokerStore {
   }
 
   /**
-   * Acts on expired leases; with {@code silenceMs} > 0, a lease that expired while no worker at all was
-   * seen for that long (a Redis outage) is extended once instead of requeued (docs/redis-functions.md).
+   * Acts on expired leases; with {@code silenceMs} > 0, a lease that expired while the reaper or the whole
+   * fleet had not reached Redis for that long (an outage) is extended once instead of requeued
+   * (docs/redis-functions.md#emp_reap).
    */
   public Future<Reaped> reap(int max, long silenceMs) {
     return call("emp_reap", List.of(String.valueOf(max), String.valueOf(Math.max(0, silenceMs))))
