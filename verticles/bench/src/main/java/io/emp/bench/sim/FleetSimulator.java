@@ -86,6 +86,8 @@ public final class FleetSimulator {
     env.put("EMP_WORKER_OFFLINE_MS", String.valueOf(Math.max(timings.workerStaleMs() * 2, 2_000)));
     env.put("EMP_DEFAULT_MAX_ATTEMPTS", String.valueOf(scenario.broker().maxAttempts()));
     env.put("EMP_EVENTS_MAXLEN", "5000000");
+    // the load generator is one client (one token) following up to client.follow_streams jobs over SSE at once
+    env.put("EMP_SSE_MAX_PER_TOKEN", String.valueOf(Math.max(100, scenario.client().followStreams() + 16)));
     // the simulated machines publish status like supervisors (every third of the worker-stale threshold); a machine is
     // stale after twice that threshold (at least 3 s real: a loaded run delays publishes)
     env.put("EMP_MACHINE_STALE_MS", String.valueOf(Math.max(3_000, timings.workerStaleMs() * 2)));

@@ -197,23 +197,33 @@ public final class ReportNumbers {
     int warm = 0;
     List<Long> waits = new ArrayList<>();
     long total = 0;
+    JsonObject byClass = new JsonObject();
     for (RunData.JobTrace t : jobs) {
       if (t.model == null || t.completedWorker == null || t.warm == null) {
         continue;
       }
       withModel++;
+      JsonObject c = byClass.getJsonObject(t.jobClass);
+      if (c == null) {
+        c = new JsonObject().put("jobs", 0).put("warm", 0).put("download_wait_total", 0L);
+        byClass.put(t.jobClass, c);
+      }
+      c.put("jobs", c.getInteger("jobs") + 1);
       if (t.warm) {
         warm++;
+        c.put("warm", c.getInteger("warm") + 1);
       } else {
         waits.add(t.downloadWaitMs);
         total += t.downloadWaitMs;
+        c.put("download_wait_total", c.getLong("download_wait_total") + t.downloadWaitMs);
       }
     }
     return new JsonObject().put("completed_with_model", withModel).put("warm", warm)
       .put("warm_share", withModel == 0 ? 0.0 : warm / (double) withModel).put("cold", withModel - warm)
       .put("download_wait", stats(waits))
       .put("download_wait_mean_over_model_jobs", withModel == 0 ? 0 : Math.round(total / (double) withModel))
-      .put("download_wait_total", total);
+      .put("download_wait_total", total)
+      .put("by_class", byClass);
   }
 
   private static JsonObject series(RunData d, List<RunData.JobTrace> jobs, long bucketMs) {

@@ -96,6 +96,16 @@ public final class SimReport {
       scenario.modelRouting().name().toLowerCase(Locale.ROOT)));
     b.append(String.format(Locale.ROOT, "Total first-use download wait over all completed model jobs: %s.%n%n",
       secs(m.getLong("download_wait_total", 0L))));
+    JsonObject byClass = m.getJsonObject("by_class", new JsonObject());
+    if (!byClass.isEmpty()) {
+      b.append("| job class | model jobs | warm | total download wait |\n|---|---:|---:|---:|\n");
+      byClass.forEach(e -> {
+        JsonObject c = (JsonObject) e.getValue();
+        b.append(String.format(Locale.ROOT, "| %s | %d | %s | %s |%n", e.getKey(), c.getInteger("jobs"),
+          pct(c.getInteger("warm") / (double) Math.max(1, c.getInteger("jobs"))), secs(c.getLong("download_wait_total"))));
+      });
+      b.append('\n');
+    }
     JsonObject counters = n.getJsonObject("counters", new JsonObject());
     if (!counters.isEmpty()) {
       b.append("Counters (assignments by `route` and `models` of `job.assigned`; `machine_*`: what the simulated "
