@@ -77,7 +77,7 @@ public final class CommandConsumer {
         if (stopped) {
           return;
         }
-        LOG.warn("command stream read failed ({}); retrying in {} ms", e.toString(), backoffMs);
+        LOG.warn("command stream read failed ({}); retrying in {} ms", io.emp.core.LogSafe.of(e), backoffMs);
         RedisConnection c = connection;
         connection = null;
         if (c != null) {
