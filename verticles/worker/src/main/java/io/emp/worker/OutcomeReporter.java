@@ -82,12 +82,27 @@ final class OutcomeReporter {
 
   private <T> Future<T> attempt(Supplier<Future<T>> op, long deadline, Backoff backoff) {
     return OnContext.call(context, op).recover(e -> {
-      if (e instanceof BrokerException || System.currentTimeMillis() > deadline) {
+      if (e instanceof BrokerException || refusedAccess(e) || System.currentTimeMillis() > deadline) {
         return Future.failedFuture(e);
       }
       long delay = backoff.nextDelayMs();
       LOG.warn("worker {} job {}: report failed ({}), retrying in {} ms", workerId, job.id(), e.toString(), delay);
       return vertx.timer(delay).compose(v -> attempt(op, deadline, backoff));
     });
+  }
+
+  /**
+   * Redis refused this worker's credentials or permissions (its ACL user disabled or changed: a machine
+   * being retired or preempted): no retry can land, so the report ends at once instead of retrying
+   * for the whole window.
+   */
+  static boolean refusedAccess(Throwable e) {
+    for (Throwable c = e; c != null; c = c.getCause()) {
+      String m = String.valueOf(c.getMessage());
+      if (m.startsWith("WRONGPASS") || m.startsWith("NOPERM") || m.startsWith("NOAUTH")) {
+        return true;
+      }
+    }
+    return false;
   }
 }
