@@ -6,6 +6,7 @@ import io.emp.core.model.Job;
 import io.emp.core.model.JobStatus;
 import io.emp.worker.connector.ollama.FakeOllama.Ending;
 import io.emp.worker.connector.ollama.FakeOllama.Script;
+import io.emp.worker.connector.WorkerHarness;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
 import java.util.Map;

@@ -10,6 +10,7 @@ import io.emp.core.model.Job;
 import io.emp.core.model.JobStatus;
 import io.emp.worker.connector.openai.FakeOpenAi.Ending;
 import io.emp.worker.connector.openai.FakeOpenAi.Script;
+import io.emp.worker.connector.WorkerHarness;
 import io.vertx.core.json.JsonObject;
 import java.util.Arrays;
 import java.util.List;

@@ -1,4 +1,4 @@
-package io.emp.worker.connector.ollama;
+package io.emp.worker.connector;
 
 import static org.assertj.core.api.Assertions.fail;
 
@@ -14,7 +14,6 @@ import io.emp.core.store.LuaLibrary;
 import io.emp.testkit.RedisExtension;
 import io.emp.testkit.RedisServer;
 import io.emp.worker.WorkerRole;
-import io.emp.worker.connector.ConnectorRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -39,11 +38,12 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * A worker role with the default connector registry deployed against the testkit's real redis-server,
- * a fresh namespace per test, and a separate client for the test's own broker calls. (A slim copy of
+ * a fresh namespace per test, and a separate client for the test's own broker calls; shared by the
+ * connector packages' worker tests (Ollama, OpenAI). (A slim copy of
  * {@code io.emp.worker.WorkerTestBase}, which is package-private there.)
  */
 @ExtendWith(RedisExtension.class)
-abstract class WorkerHarness {
+public abstract class WorkerHarness {
   protected static Vertx vertx;
   protected static Redis redis;
   protected static RedisServer server;
@@ -52,7 +52,7 @@ abstract class WorkerHarness {
   private final List<String> deployments = new ArrayList<>();
 
   @BeforeAll
-  static void startClient() {
+  protected static void startClient() {
     server = RedisExtension.shared();
     vertx = Vertx.vertx();
     redis = RedisClients.create(vertx, server.url(), 8);
@@ -60,19 +60,19 @@ abstract class WorkerHarness {
   }
 
   @AfterAll
-  static void stopClient() {
+  protected static void stopClient() {
     await(redis.close());
     await(vertx.close());
   }
 
   @BeforeEach
-  void freshNamespace() {
+  protected void freshNamespace() {
     keys = new Keys(RedisExtension.freshNamespace().value());
     store = new BrokerStore(redis, keys);
   }
 
   @AfterEach
-  void undeployAll() {
+  protected void undeployAll() {
     for (String id : List.copyOf(deployments)) {
       deployments.remove(id);
       await(vertx.undeploy(id));
@@ -80,7 +80,7 @@ abstract class WorkerHarness {
   }
 
   /** This namespace, machine m1, no health port, a one-second shutdown grace, plus the overrides. */
-  Map<String, String> env(String... overrides) {
+  protected Map<String, String> env(String... overrides) {
     Map<String, String> env = new HashMap<>(Map.of(
       "EMP_REDIS_URL", server.url(),
       "EMP_NAMESPACE", keys.namespace(),
@@ -94,26 +94,26 @@ abstract class WorkerHarness {
   }
 
   /** Deploys a worker role with the shipped connectors; returns its first worker id. */
-  String deploy(Map<String, String> env) {
+  protected String deploy(Map<String, String> env) {
     WorkerRole role = new WorkerRole(EnvConfig.of(env), ConnectorRegistry.defaults());
     deployments.add(await(vertx.deployVerticle(role)));
     return role.workerIds().get(0);
   }
 
-  String submit(JsonObject body) {
+  protected String submit(JsonObject body) {
     return await(store.submit(JobSubmission.fromJson(body, JobSubmission.DEFAULT_MAX_PAYLOAD_BYTES))).id();
   }
 
-  Job job(String id) {
+  protected Job job(String id) {
     return await(store.getJob(id));
   }
 
-  Job awaitStatus(String id, JobStatus status, long timeoutMs) {
+  protected Job awaitStatus(String id, JobStatus status, long timeoutMs) {
     until("job " + id + " is " + status.wire(), timeoutMs, () -> job(id).status() == status);
     return job(id);
   }
 
-  JsonObject workerInfo(String workerId) {
+  protected JsonObject workerInfo(String workerId) {
     JsonArray all = await(store.workers(null));
     for (Object o : all) {
       JsonObject w = (JsonObject) o;
@@ -125,12 +125,12 @@ abstract class WorkerHarness {
   }
 
   /** This namespace's events of one job and type, oldest first, as field maps. */
-  List<Map<String, String>> events(String jobId, String type) {
+  protected List<Map<String, String>> events(String jobId, String type) {
     return events().stream().filter(m -> jobId.equals(m.get("job")) && type.equals(m.get("type"))).toList();
   }
 
   /** Every event of this namespace, oldest first, as field maps. */
-  List<Map<String, String>> events() {
+  protected List<Map<String, String>> events() {
     Response r = await(redis.send(Request.cmd(Command.XRANGE).arg(keys.events()).arg("-").arg("+")));
     List<Map<String, String>> out = new ArrayList<>();
     for (Response entry : r) {
@@ -144,7 +144,7 @@ abstract class WorkerHarness {
     return out;
   }
 
-  static void until(String what, long timeoutMs, Supplier<Boolean> condition) {
+  protected static void until(String what, long timeoutMs, Supplier<Boolean> condition) {
     long deadline = System.currentTimeMillis() + timeoutMs;
     while (!condition.get()) {
       if (System.currentTimeMillis() > deadline) {
@@ -154,7 +154,7 @@ abstract class WorkerHarness {
     }
   }
 
-  static <T> T await(Future<T> f) {
+  protected static <T> T await(Future<T> f) {
     try {
       return f.toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
     } catch (ExecutionException e) {
@@ -164,7 +164,7 @@ abstract class WorkerHarness {
     }
   }
 
-  static void sleep(long ms) {
+  protected static void sleep(long ms) {
     try {
       Thread.sleep(ms);
     } catch (InterruptedException e) {
