@@ -1,6 +1,7 @@
 package io.emp.testkit;
 
 import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -39,6 +40,37 @@ public final class Resp {
       return read(new BufferedInputStream(s.getInputStream()));
     } catch (IOException e) {
       throw new IllegalStateException(host + ":" + port + " " + args[0] + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Sends every command on one fresh connection, then reads every reply, in batches of 1000. Error
+   * replies come back as {@link RespError} elements instead of being thrown.
+   */
+  public static List<Object> pipeline(String host, int port, int timeoutMs, List<String[]> commands) {
+    List<Object> replies = new ArrayList<>(commands.size());
+    try (Socket s = new Socket()) {
+      s.connect(new InetSocketAddress(host, port), timeoutMs);
+      s.setSoTimeout(timeoutMs);
+      OutputStream out = new BufferedOutputStream(s.getOutputStream(), 1 << 16);
+      InputStream in = new BufferedInputStream(s.getInputStream(), 1 << 16);
+      for (int from = 0; from < commands.size(); from += 1000) {
+        int to = Math.min(commands.size(), from + 1000);
+        for (int i = from; i < to; i++) {
+          out.write(encode(commands.get(i)));
+        }
+        out.flush();
+        for (int i = from; i < to; i++) {
+          try {
+            replies.add(read(in));
+          } catch (RespError e) {
+            replies.add(e);
+          }
+        }
+      }
+      return replies;
+    } catch (IOException e) {
+      throw new IllegalStateException("redis " + host + ":" + port + ": " + e, e);
     }
   }
 
