@@ -141,8 +141,13 @@ abstract class SupervisorTestBase {
       () -> supervisor.tail(name, 1000).stream().anyMatch(l -> l.contains(text)));
   }
 
-  /** The first tail line of the instance that contains {@code text}, from {@code text} on. */
-  String line(String name, String text) {
+  /**
+   * The first tail line of the instance that contains {@code text}, from {@code text} on. Waits for it:
+   * stdout is read asynchronously, so a TCP or HTTP probe can see the port open before the line that the
+   * process printed just before binding has reached the tail.
+   */
+  String line(String name, String text) throws InterruptedException {
+    waitForLine(name, text);
     return supervisor.tail(name, 1000).stream().filter(l -> l.contains(text)).findFirst()
       .map(l -> l.substring(l.indexOf(text)))
       .orElseThrow(() -> new AssertionError(name + " never printed " + text + ": " + supervisor.tail(name, 50)));
