@@ -24,6 +24,8 @@ import org.slf4j.LoggerFactory;
  */
 final class ManagedService {
   private static final Logger log = LoggerFactory.getLogger(ManagedService.class);
+  /** How long an exit waits for the log pumps to reach the end of the process's output. */
+  private static final long PUMP_DRAIN_NS = 250_000_000L;
   private final InstanceSpec spec;
   private final Context ctx;
   private final LogFiles logs;
@@ -165,7 +167,7 @@ final class ManagedService {
   }
 
   /** Worker thread: the argv as is (no shell), its env over the inherited one, stdin closed. */
-  private Process spawn(LogWatch watch) throws IOException {
+  private Spawned spawn(LogWatch watch) throws IOException {
     Files.createDirectories(spec.instanceDir());
     if (spec.workingDir() != null && !Files.isDirectory(spec.workingDir())) {
       throw new IOException("working_dir " + spec.workingDir() + " is not a directory");
@@ -178,18 +180,40 @@ final class ManagedService {
     Process p = pb.start();
     p.getOutputStream().close();
     logs.note(name(), "started pid " + p.pid()); // before its first output line in the tail
-    logs.attach(spec.name(), p, watch == null ? null : watch::offer);
-    return p;
+    return new Spawned(p, logs.attach(spec.name(), p, watch == null ? null : watch::offer));
   }
 
-  private void onSpawned(int myRun, Process p, LogWatch watch) {
+  /** A started process and the threads copying its stdout and stderr. */
+  private record Spawned(Process process, List<Thread> pumps) {}
+
+  /**
+   * Worker thread: lets the log pumps reach the end of the output of a process that has exited, so its
+   * last lines are in the tail before the exit is noted (or a test or an operator reads it). Bounded: a
+   * left-over grandchild may hold the pipes open.
+   */
+  private static void drainPumps(List<Thread> pumps) throws InterruptedException {
+    long deadline = System.nanoTime() + PUMP_DRAIN_NS;
+    for (Thread t : pumps) {
+      long left = deadline - System.nanoTime();
+      if (left > 0) {
+        t.join(Math.max(1, left / 1_000_000));
+      }
+    }
+  }
+
+  private void onSpawned(int myRun, Spawned s, LogWatch watch) {
+    Process p = s.process();
     process = p;
     pid = p.pid();
     startedAtMs = System.currentTimeMillis();
     memoryBytes = null;
     log.info("{} started, pid {}", name(), p.pid());
     changed.accept(status()); // before the exit hook, which runs at once if the process is already gone
-    Future<Integer> exit = Future.fromCompletionStage(p.onExit(), ctx).map(Process::exitValue);
+    Future<Integer> exit = Future.fromCompletionStage(p.onExit(), ctx)
+      .compose(gone -> ctx.executeBlocking(() -> {
+        drainPumps(s.pumps());
+        return gone.exitValue();
+      }, false));
     exit.onSuccess(code -> onExit(myRun, code));
     if (wanted) {
       probe.await(spec, watch, exit).onComplete(ar -> onProbe(myRun, ar));

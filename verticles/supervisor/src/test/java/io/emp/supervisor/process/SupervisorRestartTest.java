@@ -77,6 +77,25 @@ class SupervisorRestartTest extends SupervisorTestBase {
   }
 
   @Test
+  @DisplayName("a process's last output lines are in the tail before the supervisor notes its exit")
+  void lastLinesBeforeExitNote() throws Exception {
+    Path chatty = script("chatty", "for i in $(seq 1 800); do echo \"line $i\"; done; echo 'last words' >&2; exit 3");
+    supervisor("""
+      services:
+        chatty: {command: [bash, "%s"], restart: never}
+      """.formatted(chatty));
+
+    await(supervisor.startAll());
+    waitForState("chatty", ServiceState.FAILED);
+
+    // stdout and stderr have a pump each, so their lines interleave in any order; both end before the note
+    List<String> tail = supervisor.tail("chatty", 5000);
+    assertThat(tail.get(tail.size() - 1)).endsWith("[supervisor] exited with code 3");
+    assertThat(tail.subList(0, tail.size() - 1)).anyMatch(l -> l.endsWith("[out] line 800"))
+      .anyMatch(l -> l.endsWith("[err] last words"));
+  }
+
+  @Test
   @DisplayName("restart(name) restarts exactly that instance: its pid changes, the others keep theirs")
   void restartOne() throws Exception {
     supervisor("""
