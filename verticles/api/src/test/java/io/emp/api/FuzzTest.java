@@ -666,7 +666,11 @@ class FuzzTest extends ApiTestBase {
 
   /** No log line written while the hostile requests were handled carries a raw line break or escape. */
   static void assertNoForgedLines(ListAppender<ILoggingEvent> logs) {
-    for (ILoggingEvent e : List.copyOf(logs.list)) {
+    List<ILoggingEvent> lines;
+    synchronized (logs) { // the appender adds under its own lock
+      lines = List.copyOf(logs.list);
+    }
+    for (ILoggingEvent e : lines) {
       assertThat(e.getFormattedMessage()).as("log line of %s", e.getLoggerName())
         .doesNotContain("\n").doesNotContain("\r").doesNotContain("\u001b").doesNotContain("\u2028");
     }

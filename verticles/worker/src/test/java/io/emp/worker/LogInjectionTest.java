@@ -34,16 +34,26 @@ class LogInjectionTest extends WorkerTestBase {
       String id = submit(new JsonObject().put("fail", FORGED));
       awaitStatus(id, JobStatus.FAILED, 10_000);
       assertThat(job(id).error()).as("the stored error keeps the text as sent").contains(FORGED);
+      // the worker logs the failure once Redis answered its report, which may be after the poll saw it
+      until("the failure is logged", 10_000, () -> snapshot(logs).stream()
+        .anyMatch(e -> e.getFormattedMessage().contains("failed") && e.getFormattedMessage().contains("x\\n2026-11-28")));
     } finally {
       root.detachAppender(logs);
       logs.stop();
     }
-    List<ILoggingEvent> lines = List.copyOf(logs.list);
+    List<ILoggingEvent> lines = snapshot(logs);
     assertThat(lines).as("the failure was logged").anySatisfy(e ->
       assertThat(e.getFormattedMessage()).contains("failed").contains("x\\n2026-11-28"));
     for (ILoggingEvent e : lines) {
       assertThat(e.getFormattedMessage()).as("log line of %s", e.getLoggerName())
         .doesNotContain("\n").doesNotContain("\r").doesNotContain("\u001b").doesNotContain("\u2028");
+    }
+  }
+
+  /** The events so far: the appender adds under its own lock (AppenderBase.doAppend is synchronized). */
+  private static List<ILoggingEvent> snapshot(ListAppender<ILoggingEvent> logs) {
+    synchronized (logs) {
+      return List.copyOf(logs.list);
     }
   }
 }
