@@ -102,7 +102,8 @@ local function job_kind(service, pool)
 end
 
 -- Prometheus-style histograms (never decayed) per kind and pool, for /metrics: bucket upper bounds in
--- ms; a value lands in the first bucket it fits ('inf' beyond), plus count and sum (seconds).
+-- ms; a value lands in the first bucket it fits ('inf' beyond), plus the sum in whole ms ('sum_ms').
+-- Two integer increments per value: emp_stats derives count (the buckets' total) and sum in seconds.
 local HIST_LE_MS = { 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, 120000, 300000, 600000, 1800000, 3600000 }
 
 local function hist_record(P, kind, pool, ms)
@@ -115,8 +116,7 @@ local function hist_record(P, kind, pool, ms)
     end
   end
   rcall('HINCRBY', key, field, 1)
-  rcall('HINCRBY', key, 'count', 1)
-  rcall('HINCRBYFLOAT', key, 'sum', string.format('%.3f', ms / 1000))
+  rcall('HINCRBY', key, 'sum_ms', math.floor(ms + 0.5))
 end
 
 -- Statuses with an index of their own (score = time the job entered the status). Held jobs

@@ -299,11 +299,12 @@ local function dur_percentile(h, q)
 end
 
 local function dur_record(key, ms, now)
-  rcall('HINCRBY', key, 'b' .. dur_bin(ms), 1)
-  local n = rcall('HINCRBY', key, 'n', 1)
-  local ewma = tonumber(rcall('HGET', key, 'ewma'))
+  local prev = rcall('HMGET', key, 'n', 'ewma')
+  local n = (tonumber(prev[1]) or 0) + 1
+  local ewma = tonumber(prev[2])
   ewma = ewma and (0.8 * ewma + 0.2 * ms) or ms
-  rcall('HSET', key, 'ewma', string.format('%.1f', ewma), 'last', fmt(now))
+  rcall('HINCRBY', key, 'b' .. dur_bin(ms), 1)
+  rcall('HSET', key, 'n', fmt(n), 'ewma', string.format('%.1f', ewma), 'last', fmt(now))
   if n > 2000 then
     local h = to_map(rcall('HGETALL', key))
     local total = 0

@@ -33,9 +33,16 @@ local function worker_census(P, cfg, now)
   return census, docs
 end
 
-local function numbers(m)
-  local out = {}
-  for k, v in pairs(m) do out[k] = tonumber(v) end
+-- A histogram hash (hist_record) as {<le>|inf = n, count, sum (seconds)}. A hash written by an older
+-- release also holds 'count' and a float 'sum'; both shapes add up.
+local function histogram(m)
+  local out = { count = 0, sum = (tonumber(m.sum) or 0) + (tonumber(m.sum_ms) or 0) / 1000 }
+  for k, v in pairs(m) do
+    if k ~= 'count' and k ~= 'sum' and k ~= 'sum_ms' then
+      out[k] = tonumber(v)
+      out.count = out.count + (tonumber(v) or 0)
+    end
+  end
   return out
 end
 
@@ -112,8 +119,8 @@ local function stats(keys)
       run = dur_summary(to_map(rcall('HGETALL', P .. 'runpool:' .. name))),
       routed_own = out.counters['routed_own:' .. name] or 0,
       routed_fallback = out.counters['routed_fallback:' .. name] or 0,
-      wait_hist = numbers(to_map(rcall('HGETALL', P .. 'hist:wait:' .. name))),
-      run_hist = numbers(to_map(rcall('HGETALL', P .. 'hist:run:' .. name))) }
+      wait_hist = histogram(to_map(rcall('HGETALL', P .. 'hist:wait:' .. name))),
+      run_hist = histogram(to_map(rcall('HGETALL', P .. 'hist:run:' .. name))) }
   end
   -- machines by presence and phase
   out.machines = { online = 0, stale = 0, offline = 0, stopped = 0, phases = {} }

@@ -160,6 +160,34 @@ class PoolsTest extends StoreTestBase {
   }
 
   @Test
+  @DisplayName("wait and run histograms per pool: a bucket per value, count and sum (s) derived; an older hash shape adds up")
+  void histograms() {
+    registerPool("std-1", "standard");
+    for (int i = 0; i < 3; i++) {
+      submitPool("standard");
+      ClaimedJob c = claimOne("std-1");
+      sleep(120);
+      await(store.complete(c.id(), "std-1", c.token(), "{}"));
+    }
+    JsonObject run = await(store.stats()).getJsonObject("pools").getJsonObject("standard").getJsonObject("run_hist");
+    assertThat(run.getLong("count")).isEqualTo(3);
+    assertThat(run.getLong("250")).as("120 ms runs land in the (100, 250] ms bucket: %s", run).isEqualTo(3);
+    assertThat(run.getDouble("sum")).isBetween(0.36, 0.75);
+    assertThat(run.fieldNames()).doesNotContain("sum_ms");
+    JsonObject wait = await(store.stats()).getJsonObject("pools").getJsonObject("standard").getJsonObject("wait_hist");
+    assertThat(wait.getLong("count")).isEqualTo(3);
+
+    // a hash written by the previous release: a float sum in seconds and a count field of its own
+    String legacy = keys.prefix() + "hist:run:standard";
+    cmd("HINCRBY", legacy, "1000", "2");
+    cmd("HSET", legacy, "count", "5", "sum", "1.5");
+    run = await(store.stats()).getJsonObject("pools").getJsonObject("standard").getJsonObject("run_hist");
+    assertThat(run.getLong("count")).isEqualTo(5);
+    assertThat(run.getLong("1000")).isEqualTo(2);
+    assertThat(run.getDouble("sum")).isBetween(1.86, 2.25);
+  }
+
+  @Test
   @DisplayName("an invalid policy is refused naming the field, and nothing is stored")
   void invalidPolicy() {
     for (String[] c : new String[][] {
