@@ -13,7 +13,7 @@ public class HttpReady {
     long delayMs = Long.parseLong(args[1]);
     System.out.println("booting " + System.currentTimeMillis());
     Thread.sleep(delayMs);
-    HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 0);
+    HttpServer server = HttpServer.create(); // unbound: nothing listens before "listening" is printed
     server.createContext("/ready", exchange -> {
       byte[] body = "ok".getBytes(StandardCharsets.UTF_8);
       exchange.sendResponseHeaders(200, body.length);
@@ -21,6 +21,8 @@ public class HttpReady {
       exchange.close();
     });
     System.out.println("listening " + System.currentTimeMillis());
+    System.out.flush();
+    server.bind(new InetSocketAddress("127.0.0.1", port), 0);
     server.start();
   }
 }

@@ -21,7 +21,7 @@ class MachineRoutesTest extends ApiTestBase {
   @Override
   Map<String, String> env() {
     Map<String, String> env = baseEnv(keys.namespace());
-    env.put("EMP_COMMAND_TIMEOUT_MS", "1500");
+    env.put("EMP_COMMAND_TIMEOUT_MS", "3000");
     return env;
   }
 
@@ -80,17 +80,21 @@ class MachineRoutesTest extends ApiTestBase {
   @Test
   @DisplayName("logs are asked from the supervisor and its answer returned; no answer is 504")
   void logs() {
-    // a stand-in supervisor: answers the next tail_logs command from its stream
-    vertx.setTimer(200, t -> redis.send(Request.cmd(Command.XRANGE).arg(keys.machineCommands("m1")).arg("-").arg("+"))
+    // a stand-in supervisor: polls its command stream and answers the first tail_logs command once
+    java.util.concurrent.atomic.AtomicBoolean answered = new java.util.concurrent.atomic.AtomicBoolean();
+    long poll = vertx.setPeriodic(20, t -> redis.send(Request.cmd(Command.XRANGE).arg(keys.machineCommands("m1")).arg("-").arg("+"))
       .onSuccess(r -> {
-        String id = r.get(0).get(0).toString();
-        machines.commandDone("m1", id, "tail_logs", true, new JsonObject().put("lines", new JsonArray().add("a").add("b")));
+        if (r.size() > 0 && answered.compareAndSet(false, true)) {
+          String id = r.get(0).get(0).toString();
+          machines.commandDone("m1", id, "tail_logs", true, new JsonObject().put("lines", new JsonArray().add("a").add("b")));
+        }
       }));
     HttpResponse<io.vertx.core.buffer.Buffer> r = await(request(HttpMethod.GET,
       "/api/machines/m1/services/comfyui-gpu0/logs?lines=2").send());
     assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(200);
     assertThat(r.bodyAsJsonObject().getJsonArray("lines")).containsExactly("a", "b");
     assertThat(commands("m1").get(0).get(1).toString()).contains("\"lines\":2");
+    vertx.cancelTimer(poll);
 
     HttpResponse<io.vertx.core.buffer.Buffer> silent = await(request(HttpMethod.GET,
       "/api/machines/m1/services/worker-gpu0/logs").send());

@@ -54,7 +54,10 @@ class LogInjectionTest {
       root.detachAppender(logs);
       logs.stop();
     }
-    List<ILoggingEvent> lines = List.copyOf(logs.list);
+    List<ILoggingEvent> lines;
+    synchronized (logs) { // the appender adds under its own lock; an append may still be finishing
+      lines = List.copyOf(logs.list);
+    }
     assertThat(lines).as("the refused address was logged").anySatisfy(e ->
       assertThat(e.getFormattedMessage()).contains("bridge refused").contains("\\n2026-11-28"));
     for (ILoggingEvent e : lines) {

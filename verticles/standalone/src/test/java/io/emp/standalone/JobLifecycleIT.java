@@ -38,8 +38,9 @@ class JobLifecycleIT {
   @Test
   @DisplayName("SSE streams the current state, then every transition and progress in order, then closes")
   void sseInOrder() throws Exception {
-    // delayed, so the stream is open before any worker can touch the job
-    String id = broker.submit(sim(600, 3).put("delay_ms", 400)).getString("id");
+    // delayed (2 s: opening the stream on a cold, loaded JVM can take a while), so the stream is open
+    // before any worker can touch the job
+    String id = broker.submit(sim(600, 3).put("delay_ms", 2000)).getString("id");
     HttpRequest req = HttpRequest.newBuilder(URI.create(broker.base() + "/api/jobs/" + id + "/events"))
       .header("Authorization", "Bearer " + BrokerFixture.TOKEN).build();
     HttpResponse<Stream<String>> r = broker.http.send(req, HttpResponse.BodyHandlers.ofLines());

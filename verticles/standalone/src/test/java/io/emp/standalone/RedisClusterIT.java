@@ -201,7 +201,7 @@ class RedisClusterIT {
   @DisplayName("SSE from the api streams a job's events, fed by the event tailer's XREAD on the cluster")
   void sseSeesTheEvents() throws Exception {
     Broker b = brokers.get(1);
-    String id = submit(b, sim(b.namespace(), 300, 3).put("delay_ms", 400)).getString("id");
+    String id = submit(b, sim(b.namespace(), 300, 3).put("delay_ms", 2000)).getString("id");
     HttpRequest req = HttpRequest.newBuilder(URI.create(b.api() + "/api/jobs/" + id + "/events"))
       .header("Authorization", "Bearer " + TOKEN).timeout(Duration.ofSeconds(30)).build();
     HttpResponse<Stream<String>> r = http.send(req, HttpResponse.BodyHandlers.ofLines());

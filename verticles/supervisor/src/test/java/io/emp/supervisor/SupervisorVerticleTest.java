@@ -248,6 +248,9 @@ class SupervisorVerticleTest {
     assertThat(job.status()).isEqualTo(JobStatus.QUEUED);
     assertThat(job.attempt()).isEqualTo(1);
     assertThat(job.losses()).isZero();
+    // the phase reaches Redis through the status publisher, after the in-memory phase changed
+    eventually("phase stopped in Redis", 10_000, () -> events("machine.phase").stream()
+      .anyMatch(e -> "stopped".equals(e.fields().get("phase"))));
     assertThat(events("machine.phase").stream().map(e -> e.fields().get("phase")).toList())
       .containsSubsequence("ready", "draining", "stopped");
     eventually("services stopped in the status document", 5_000,

@@ -113,8 +113,11 @@ class WorkerJobsTest extends WorkerTestBase {
     awaitStatus(b, JobStatus.COMPLETED, 15_000);
     for (String id : List.of(a, b)) {
       List<Map<String, String>> updates = events(id, "job.progress");
-      // 100 steps in one second: at most ~4 a second get through, the last one being 100 %.
-      assertThat(updates.size()).as("progress events of " + id).isBetween(2, 8);
+      // 100 steps in about a second (timers drift on a loaded machine): at most one update per 250 ms
+      // gets through, plus the final 100 %.
+      Job done = job(id);
+      long ranMs = done.finishedAt() - done.startedAt();
+      assertThat(updates.size()).as("progress events of %s over %d ms", id, ranMs).isBetween(2, (int) (ranMs / 250) + 2);
       assertThat(updates.get(updates.size() - 1).get("progress")).isEqualTo("100");
     }
   }
@@ -154,12 +157,14 @@ class WorkerJobsTest extends WorkerTestBase {
     String id = submit(new JsonObject().put("duration_ms", 30_000).put("steps", 300));
     awaitStatus(id, JobStatus.RUNNING, 10_000);
     until("progress was reported", 10_000, () -> job(id).progress() > 0);
+    double cancelledBefore = WorkerMetrics.INSTANCE.jobs("simulation", "cancelled");
     assertThat(await(store.cancel(id))).isEqualTo("cancel_requested");
 
     Job job = awaitStatus(id, JobStatus.CANCELLED, 10_000);
     assertThat(job.progress()).isLessThan(100);
     assertThat(job.result()).isNull();
-    assertThat(WorkerMetrics.INSTANCE.jobs("simulation", "cancelled")).isGreaterThanOrEqualTo(1);
+    // counted once the runner has finished, after Redis answered the report the status poll saw
+    until("the cancel was counted", 5_000, () -> WorkerMetrics.INSTANCE.jobs("simulation", "cancelled") > cancelledBefore);
     // The slot is free again.
     String next = submit(new JsonObject().put("duration_ms", 10));
     awaitStatus(next, JobStatus.COMPLETED, 10_000);

@@ -203,8 +203,13 @@ class RedisClusterModeTest {
       // the pool connection held here (one per node: vertx-redis-client#541)
       sleep(1_500);
       Future<Response> popped = c.send(Request.cmd(Command.BLPOP).arg(keys.workerWake("w1"))
-        .arg(keys.workerControl("w1")).arg(10));
-      sleep(300);
+        .arg(keys.workerControl("w1")).arg(30));
+      // the BLPOP reaches the owner after a slot-map refresh: poll for it rather than guess a delay
+      long blockDeadline = System.currentTimeMillis() + 10_000;
+      while (!cluster.call(owner, "CLIENT", "LIST").toString().contains("cmd=blpop")
+        && System.currentTimeMillis() < blockDeadline) {
+        sleep(20);
+      }
       assertThat(popped.isComplete()).isFalse();
       for (int node = 0; node < 3; node++) {
         String clients = cluster.call(node, "CLIENT", "LIST").toString();

@@ -51,15 +51,16 @@ class AffinityTest extends StoreTestBase {
   @Test
   @DisplayName("a cold worker gets the job after affinity_wait_ms when the warm one stays busy")
   void coldAfterWait() {
-    // 30 MB at 100 MB/s: a 300 ms wait
-    configure(Map.of("model_default_bytes", 30_000_000, "download_bps", 100_000_000));
+    // 200 MB at 100 MB/s: a 2 s wait, so only a stall of 2 s between the submit and the early claim could
+    // flip it; the late claim sleeps 2.5 s after the early one, so it is past the wait whatever stalled
+    configure(Map.of("model_default_bytes", 200_000_000, "download_bps", 100_000_000));
     registerOn("warm", "m-warm", downloader("sdxl"), 1);
     registerOn("cold", "m-cold", downloader(), 1);
     submit(NEEDS_SDXL);
     claimOne("warm"); // busy now
     String second = submit(NEEDS_SDXL).id();
-    assertThat(claim("cold", 1)).isEmpty();
-    sleep(350);
+    assertThat(claim("cold", 1)).as("cold claim right after the submit").isEmpty();
+    sleep(2_500);
     ClaimedJob c = claimOne("cold");
     assertThat(c.id()).isEqualTo(second);
     assertThat(assigned().get(1).fields()).containsEntry("models", "cold");

@@ -32,6 +32,18 @@ class MachineRegistryTest extends StoreTestBase {
     return m;
   }
 
+  /** Polls m1's presence until it is no longer {@code current} (deadline 15 s) and returns the next one. */
+  private String statusAfter(String current) {
+    long deadline = System.currentTimeMillis() + 15_000;
+    while (true) {
+      String status = await(machines.machines("m1")).getJsonObject(0).getString("status");
+      if (!status.equals(current) || System.currentTimeMillis() > deadline) {
+        return status;
+      }
+      sleep(25);
+    }
+  }
+
   @Test
   @DisplayName("status documents are stored; phase changes and changes (not periodic refreshes) are events")
   void statusAndPhases() {
@@ -75,13 +87,13 @@ class MachineRegistryTest extends StoreTestBase {
   @Test
   @DisplayName("a machine turns stale then offline when it goes quiet, and stays listed until deleted")
   void presenceAndDelete() {
-    configure(Map.of("machine_stale_ms", 150, "machine_offline_ms", 300));
+    // wide windows (online < 0.5 s, stale 0.5-5 s, offline after 5 s): a stalled test thread cannot skip a state
+    configure(Map.of("machine_stale_ms", 500, "machine_offline_ms", 5_000));
     await(machines.publishStatus("m1", new JsonObject(), "ready", false));
     register("m1-worker-0", caps("s"));
     refused(machines.delete("m1"), BrokerError.ILLEGAL_STATE);
-    sleep(200);
-    assertThat(await(machines.machines("m1")).getJsonObject(0).getString("status")).isEqualTo("stale");
-    sleep(200);
+    assertThat(statusAfter("online")).isEqualTo("stale");
+    assertThat(statusAfter("stale")).isEqualTo("offline");
     JsonObject m = await(machines.machines(null)).getJsonObject(0);
     assertThat(m.getString("status")).isEqualTo("offline");
     assertThat(m.getJsonArray("workers")).containsExactly("m1-worker-0");

@@ -25,7 +25,9 @@ import org.slf4j.LoggerFactory;
 final class ManagedService {
   private static final Logger log = LoggerFactory.getLogger(ManagedService.class);
   /** How long an exit waits for the log pumps to reach the end of the process's output. */
-  private static final long PUMP_DRAIN_NS = 250_000_000L;
+  private static final long PUMP_DRAIN_NS = 100_000_000L;
+  /** How long a stop waits, after the process tree is gone, for the exit to be handled (pumps drained). */
+  private static final long EXIT_HANDLED_MS = 2_000;
   private final InstanceSpec spec;
   private final Context ctx;
   private final LogFiles logs;
@@ -46,6 +48,8 @@ final class ManagedService {
   private boolean wanted;
   private Future<Void> spawning = Future.succeededFuture();
   private Future<Void> stopping = Future.succeededFuture();
+  /** The current process's exit code, once its exit has been handled (its output drained). */
+  private Future<Integer> exited = Future.succeededFuture();
   private final RestartBudget budget;
   private Timer backoffTimer;
   private Timer stableTimer;
@@ -214,6 +218,7 @@ final class ManagedService {
         drainPumps(s.pumps());
         return gone.exitValue();
       }, false));
+    exited = exit;
     exit.onSuccess(code -> onExit(myRun, code));
     if (wanted) {
       probe.await(spec, watch, exit).onComplete(ar -> onProbe(myRun, ar));
@@ -323,13 +328,19 @@ final class ManagedService {
         return Future.succeededFuture();
       }
       logs.note(name(), "stopping pid " + p.pid() + ": SIGTERM, " + graceMs + " ms grace");
-      return ProcessTree.terminate(ctx, p, graceMs).map(killed -> {
+      Future<Integer> exitOf = exited;
+      return ProcessTree.terminate(ctx, p, graceMs).compose(killed -> {
         if (killed) {
           lastError = "did not exit within " + graceMs + " ms of SIGTERM; killed the process tree";
           logs.note(name(), lastError);
           log.warn("{} {}", name(), lastError);
         }
-        if (!p.isAlive()) {
+        // the tree is gone; the stop ends once the exit was handled, so its last output is in the tail
+        return bounded(exitOf, EXIT_HANDLED_MS);
+      }).map(code -> {
+        if (code != null) {
+          lastExitCode = code;
+        } else if (!p.isAlive()) {
           lastExitCode = p.exitValue();
         }
         process = null;
@@ -339,6 +350,17 @@ final class ManagedService {
         return null;
       });
     });
+  }
+
+  /** {@code f}'s result, or null when it failed or did not complete within {@code ms}. */
+  private Future<Integer> bounded(Future<Integer> f, long ms) {
+    Promise<Integer> out = Promise.promise();
+    long timer = ctx.owner().setTimer(ms, t -> out.tryComplete(null));
+    f.onComplete(ar -> {
+      ctx.owner().cancelTimer(timer);
+      out.tryComplete(ar.succeeded() ? ar.result() : null);
+    });
+    return out.future();
   }
 
   private void setState(ServiceState s, String error) {

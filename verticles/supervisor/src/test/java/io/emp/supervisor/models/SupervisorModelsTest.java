@@ -66,7 +66,7 @@ class SupervisorModelsTest extends ModelsTestBase {
   void commandsEndToEnd() throws Exception {
     byte[] body = model("sdxl", 50_000);
     model("slow", 20_000);
-    server.delay("slow", 1_500);
+    server.delay("slow", 5_000); // long past the evict and the unknown prefetch queued behind it (result() waits 20 s)
     SupervisorVerticle supervisor = startSupervisor();
 
     String prefetch = await(registry.command(MACHINE, "prefetch_model", new JsonObject().put("name", "sdxl")));

@@ -78,7 +78,19 @@ class A1111ConnectorTest extends BrokerHarness {
     assertThat(messages.get(1)).matches("step \\d+/10, ETA \\d+\\.\\d s");
     assertThat(progress.get(progress.size() - 1)).isEqualTo(100.0);
     assertThat(result.getJsonArray("images")).hasSize(1);
+    // a progress GET already on the wire when the POST returned may still be recorded: snapshot once the
+    // count has held for 150 ms (still polling every 50 ms would never settle, and fail the check below)
     int polls = fake.http.seen("GET /sdapi/v1/progress").size();
+    long settled = System.currentTimeMillis();
+    long deadline = settled + 5_000;
+    while (System.currentTimeMillis() - settled < 150 && System.currentTimeMillis() < deadline) {
+      sleep(10);
+      int now = fake.http.seen("GET /sdapi/v1/progress").size();
+      if (now != polls) {
+        polls = now;
+        settled = System.currentTimeMillis();
+      }
+    }
     sleep(200);
     assertThat(fake.http.seen("GET /sdapi/v1/progress")).as("polling stopped with the POST").hasSize(polls);
     assertThat(fake.http.seen("GET /sdapi/v1/progress").get(0).query()).isEqualTo("skip_current_image=true");
