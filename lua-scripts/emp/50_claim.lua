@@ -1,7 +1,12 @@
 -- emp_claim: the best matching jobs for one worker, across signature buckets.
 
+-- Candidate order: by score (priority, then time), a cold candidate counting as if it had become
+-- claimable its download time later (c.penalty, set by gated_best) — so a worker prefers a job whose
+-- models it has over a slightly older one it would first have to download for.
 local function better(a, b)
-  return b == nil or a.score < b.score or (a.score == b.score and a.id < b.id)
+  if b == nil then return true end
+  local sa, sb = a.score + (a.penalty or 0), b.score + (b.penalty or 0)
+  return sa < sb or (sa == sb and a.id < b.id)
 end
 
 -- Job-level eligibility that a signature cannot express: the retry-avoid rule and a worker's
@@ -146,11 +151,12 @@ local function gated_best(P, cfg, w, m, now)
     if warm_on_machine(P, w.machine, models) then
       c.warmth = 'warm'
     else
-      if cfg.affinity_cap_ms > 0 and waited < affinity_wait(P, cfg, w, models)
-        and live_warm_exists(P, cfg, models, now, w.id) then
+      local download_ms = cfg.affinity_cap_ms > 0 and affinity_wait(P, cfg, w, models) or 0
+      if waited < download_ms and live_warm_exists(P, cfg, models, now, w.id) then
         return nil
       end
       c.warmth = 'cold'
+      c.penalty = download_ms
     end
   end
   return c

@@ -81,6 +81,48 @@ class AffinityTest extends StoreTestBase {
   }
 
   @Test
+  @DisplayName("a worker prefers a job it is warm for over a cold one older by less than the cold one's download time")
+  void warmBeforeSlightlyOlderCold() {
+    // 200 MB at 100 MB/s: the sdxl job counts 2 s later for a worker that would download it
+    configure(Map.of("model_default_bytes", 200_000_000, "download_bps", 100_000_000));
+    registerOn("w", "m-w", downloader("flux"), 2); // warm for flux, cold for sdxl (no one is warm for it)
+    String cold = submit(NEEDS_SDXL).id();
+    sleep(50);
+    String warm = submit(needs("flux")).id();
+    List<ClaimedJob> got = claim("w", 2);
+    assertThat(got).extracting(ClaimedJob::id).containsExactly(warm, cold);
+    assertThat(assigned()).extracting(e -> e.fields().get("models")).containsExactly("warm", "cold");
+  }
+
+  @Test
+  @DisplayName("a cold job older than its download time goes first: no starvation")
+  void coldOlderThanItsDownloadFirst() {
+    // 10 MB at 100 MB/s: a 100 ms download; the cold job waited 400 ms longer than the warm one
+    configure(Map.of("model_default_bytes", 10_000_000, "download_bps", 100_000_000));
+    registerOn("w", "m-w", downloader("flux"), 1);
+    String cold = submit(NEEDS_SDXL).id();
+    sleep(400);
+    submit(needs("flux"));
+    assertThat(claimOne("w").id()).isEqualTo(cold);
+  }
+
+  @Test
+  @DisplayName("with affinity off (affinity_cap_ms 0) the order is plain FIFO")
+  void affinityOffIsFifo() {
+    configure(Map.of("affinity_cap_ms", 0, "model_default_bytes", 200_000_000, "download_bps", 100_000_000));
+    registerOn("w", "m-w", downloader("flux"), 2);
+    String cold = submit(NEEDS_SDXL).id();
+    sleep(50);
+    String warm = submit(needs("flux")).id();
+    assertThat(claim("w", 2)).extracting(ClaimedJob::id).containsExactly(cold, warm);
+  }
+
+  private static JsonObject needs(String model) {
+    return new JsonObject().put("service", "comfyui").put("requirements", new JsonObject().put("models",
+      new io.vertx.core.json.JsonArray().add(model)));
+  }
+
+  @Test
   @DisplayName("a machine's inventory makes its workers warm; the catalog size sets the wait")
   void inventory() {
     registerOn("warm", "m-warm", downloader("sdxl"), 1);
