@@ -31,6 +31,15 @@ final class JsonBody {
    * other text than was sent (found by FuzzTest). WebSocket text frames are checked by the server.
    */
   private static String utf8(byte[] bytes) {
+    String text = strictUtf8(bytes);
+    if (text == null) {
+      throw ApiError.invalid("body", "not valid UTF-8");
+    }
+    return text;
+  }
+
+  /** The bytes as UTF-8 text, or null when they are not valid UTF-8 (no replacement characters). */
+  static String strictUtf8(byte[] bytes) {
     try {
       return StandardCharsets.UTF_8.newDecoder()
         .onMalformedInput(CodingErrorAction.REPORT)
@@ -38,7 +47,7 @@ final class JsonBody {
         .decode(ByteBuffer.wrap(bytes))
         .toString();
     } catch (CharacterCodingException e) {
-      throw ApiError.invalid("body", "not valid UTF-8");
+      return null;
     }
   }
 

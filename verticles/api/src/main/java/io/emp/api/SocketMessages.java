@@ -3,10 +3,6 @@ package io.emp.api;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.http.WebSocketFrame;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.util.function.Consumer;
 
 /**
@@ -65,7 +61,7 @@ final class SocketMessages {
       binary.run();
       return;
     }
-    String decoded = strictUtf8(message.getBytes());
+    String decoded = JsonBody.strictUtf8(message.getBytes());
     if (decoded == null) {
       fail(INVALID_DATA, "text message is not valid UTF-8");
       return;
@@ -77,17 +73,5 @@ final class SocketMessages {
     failed = true;
     partial = null;
     ws.close(code, reason);
-  }
-
-  private static String strictUtf8(byte[] bytes) {
-    try {
-      return StandardCharsets.UTF_8.newDecoder()
-        .onMalformedInput(CodingErrorAction.REPORT)
-        .onUnmappableCharacter(CodingErrorAction.REPORT)
-        .decode(ByteBuffer.wrap(bytes))
-        .toString();
-    } catch (CharacterCodingException e) {
-      return null;
-    }
   }
 }
